@@ -1,0 +1,68 @@
+/* attention.h — multi-head attention where the queries come from one sequence
+ * (T rows) and the keys/values from another (N rows). Self-attention is the case
+ * where both are the same sequence; cross-attention is the decoder's words (T)
+ * attending to the image patches (N), so its score matrix is T x N.
+ *
+ * Weights live in a shared parameter buffer; attn_weights holds their offsets
+ * (the same offsets index the gradient buffer). Buffers are the caller's. */
+#ifndef XCAP_ATTENTION_ATTENTION_H
+#define XCAP_ATTENTION_ATTENTION_H
+
+#include <stddef.h>
+
+#include "nn/arena.h"
+#include "nn/layout.h"
+
+typedef struct {
+    size_t wq, wk, wv, wo, bq, bk, bv, bo;  /* offsets into the parameter buffer */
+} attn_weights;
+
+typedef struct {
+    size_t batch;        /* B sequences */
+    size_t t;            /* queries per sequence */
+    size_t n;            /* keys per sequence */
+    size_t d;            /* model width */
+    size_t heads;        /* H; d_head = d / H */
+    int causal;          /* key j > query i is masked (self-attention, t == n) */
+    const int *kv_len;   /* per sequence: keys >= kv_len[b] are masked; NULL = none */
+} attn_shape;
+
+/* Saved by the forward pass for the backward pass (and for reading the maps). */
+typedef struct {
+    float *q;      /* [B, T, d] */
+    float *k, *v;  /* [B, N, d] */
+    float *probs;  /* [B, H, T, N]: the attention probabilities */
+    float *ctx;    /* [B, T, d]: heads concatenated, before the output projection */
+} attn_acts;
+
+/* Scratch of the backward pass. */
+typedef struct {
+    float *dctx, *dq;     /* [B, T, d] */
+    float *dk, *dv;       /* [B, N, d] */
+    float *dprobs;        /* [T, N] */
+} attn_scratch;
+
+/* Appends "prefix.wq" … "prefix.bo" (MODEL.md) for width d; out_std is the init std of wo. */
+void attn_layout(attn_weights *w, nn_layout *L, const char *prefix, size_t d, float out_std);
+
+/* Takes the activation / scratch buffers for shape s from an arena (see nn/arena.h). */
+void attn_acts_take(attn_acts *a, nn_arena *ar, const attn_shape *s);
+void attn_scratch_take(attn_scratch *sc, nn_arena *ar, const attn_shape *s);
+
+/* out[B, T, d] = MHA(xq [B, T, d], xkv [B, N, d]); fills a (probs included). */
+void attn_forward(float *out, attn_acts *a, const float *xq, const float *xkv, const float *params,
+                  const attn_weights *w, const attn_shape *s);
+
+/* Backward of attn_forward: dxq += ..., dxkv += ..., grads += ... (dxq may equal dxkv for
+ * self-attention). sc is overwritten. */
+void attn_backward(float *dxq, float *dxkv, float *grads, const float *dout, const attn_acts *a,
+                   attn_scratch *sc, const float *xq, const float *xkv, const float *params,
+                   const attn_weights *w, const attn_shape *s);
+
+/* One decode step for one query: q [d] (already projected) against n_keys cached
+ * keys K and values V ([n_keys, d] each, projected). Writes probs [H, n_keys] and
+ * ctx [d] (heads concatenated, before the output projection). */
+void attn_step(float *ctx, float *probs, const float *q, const float *k, const float *v,
+               size_t n_keys, size_t d, size_t heads);
+
+#endif

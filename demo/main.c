@@ -1,0 +1,44 @@
+/* main.c — the xcap program: dispatches to a subcommand. */
+#include <stdio.h>
+#include <string.h>
+
+#include "demo/commands.h"
+
+typedef struct {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command COMMANDS[] = {
+    {"caption", cmd_caption, "caption images and write per-word attention overlays"},
+    {"scenes", cmd_scenes, "write shapes-world scenes (PNGs + captions.json)"},
+};
+
+/* Prints the list of subcommands to f. */
+static void usage(FILE *f) {
+    fprintf(f, "usage: xcap <command> [options]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+        fprintf(f, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].summary);
+    fprintf(f, "\n'xcap <command> --help' shows the options of a command.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return 2;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+        strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0) {
+        printf("xcap 0.1.0\n");
+        return 0;
+    }
+    for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
+        if (strcmp(argv[1], COMMANDS[i].name) == 0) return COMMANDS[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "xcap: unknown command '%s' (try 'xcap --help')\n", argv[1]);
+    return 2;
+}

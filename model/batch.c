@@ -1,0 +1,84 @@
+/* batch.c — teacher-forced forward and backward of the whole captioner over a batch. */
+#include "model/batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Takes every buffer of b from the arena (measuring when ar->base is NULL). */
+static void take_all(xcap_batch *b, nn_arena *ar, const xcap_model *m) {
+    vis_encoder_dims ed = xcap_config_encoder_dims(&m->cfg);
+    txt_decoder_dims dd = xcap_config_decoder_dims(&m->cfg);
+    size_t B = b->batch_max, T = b->t, N = ed.n_patches, d = ed.d;
+    size_t rows = B * (N > T ? N : T);
+    b->patches = nn_arena_take(ar, B * N * ed.patch_dim);
+    /* ints live in the float block too (same size) */
+    b->tokens = (int *)nn_arena_take(ar, B * T);
+    b->targets = (int *)nn_arena_take(ar, B * T);
+    b->lengths = (int *)nn_arena_take(ar, B);
+    vis_encoder_acts_take(&b->enc, ar, &ed, B);
+    txt_decoder_acts_take(&b->dec, ar, &dd, B, T);
+    b->dmemory = nn_arena_take(ar, B * N * d);
+    b->dx_a = nn_arena_take(ar, rows * d);
+    b->dx_b = nn_arena_take(ar, rows * d);
+    b->dlogits = nn_arena_take(ar, B * T * dd.vocab);
+    size_t tmax = N > T ? N : T;
+    attn_shape largest = {B, tmax, tmax, d, ed.heads, 0, NULL};
+    blk_scratch_take(&b->scratch, ar, &largest, rows, d, m->cfg.d_ff);
+}
+
+int xcap_batch_create(xcap_batch *b, const xcap_model *m, size_t batch_max, nn_error *err) {
+    memset(b, 0, sizeof *b);
+    b->batch_max = b->batch = batch_max;
+    b->t = m->cfg.max_tokens;
+    nn_arena ar = {NULL, 0};
+    take_all(b, &ar, m);
+    b->block = calloc(ar.used, sizeof(float));
+    if (!b->block) return nn_fail(err, "out of memory for a batch of %zu (%zu MiB)", batch_max,
+                                  ar.used * sizeof(float) >> 20);
+    ar = (nn_arena){b->block, 0};
+    take_all(b, &ar, m);
+    return 0;
+}
+
+void xcap_batch_free(xcap_batch *b) {
+    free(b->block);
+    memset(b, 0, sizeof *b);
+}
+
+void xcap_batch_encode(xcap_batch *b, const xcap_model *m) {
+    vis_encoder_dims ed = xcap_config_encoder_dims(&m->cfg);
+    vis_encoder_forward(&b->enc, b->patches, m->params, &m->enc, &ed, b->batch);
+}
+
+float xcap_batch_forward(xcap_batch *b, const xcap_model *m) {
+    txt_decoder_dims dd = xcap_config_decoder_dims(&m->cfg);
+    xcap_batch_encode(b, m);
+    txt_decoder_forward(&b->dec, b->tokens, b->lengths, b->enc.ln.out, m->params, &m->dec, &dd,
+                        b->batch, b->t);
+    return txt_decoder_loss(&b->dec, &b->count, b->targets, &dd, b->batch, b->t);
+}
+
+void xcap_batch_backward(xcap_batch *b, const xcap_model *m, float *grads) {
+    vis_encoder_dims ed = xcap_config_encoder_dims(&m->cfg);
+    txt_decoder_dims dd = xcap_config_decoder_dims(&m->cfg);
+    memset(b->dmemory, 0, b->batch * ed.n_patches * ed.d * sizeof(float));
+    txt_decoder_backward(grads, b->dmemory, b->dx_a, b->dx_b, b->dlogits, &b->scratch, &b->dec,
+                         b->tokens, b->lengths, b->targets, b->count, b->enc.ln.out, m->params,
+                         &m->dec, &dd, b->batch, b->t);
+    vis_encoder_backward(grads, b->dmemory, b->dx_a, b->dx_b, &b->scratch, &b->enc, b->patches,
+                         m->params, &m->enc, &ed, b->batch);
+}
+
+size_t xcap_batch_set_caption(xcap_batch *b, const xcap_model *m, size_t i, const char *caption) {
+    size_t T = b->t;
+    int *tok = b->tokens + i * T, *tgt = b->targets + i * T;
+    /* words go to tok[1..]; at most T-1 of them so that <eos> is predicted at position n */
+    size_t n = txt_tokenize(&m->vocab, caption, tok + 1, T - 1);
+    if (n > T - 1) n = T - 1;
+    tok[0] = TXT_BOS;
+    for (size_t j = 0; j < n; j++) tgt[j] = tok[j + 1];
+    tgt[n] = TXT_EOS;
+    for (size_t j = n + 1; j < T; j++) tok[j] = tgt[j] = TXT_PAD;
+    b->lengths[i] = (int)(n + 1);
+    return n;
+}

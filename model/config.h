@@ -1,0 +1,43 @@
+/* config.h — the captioner's hyper-parameters, the presets of DESIGN.md, and their
+ * round trip through a model file's __metadata__ (all values stored as strings). */
+#ifndef XCAP_MODEL_CONFIG_H
+#define XCAP_MODEL_CONFIG_H
+
+#include <stddef.h>
+
+#include "nn/error.h"
+#include "nn/safetensors.h"
+#include "text/decoder.h"
+#include "vision/encoder.h"
+
+typedef struct {
+    size_t image_w, image_h, patch;
+    size_t d_model, n_heads, enc_layers, dec_layers, d_ff, max_tokens;
+    size_t vocab_size;  /* set from the vocabulary */
+} xcap_config;
+
+/* Fills cfg with preset "S" or "M" (vocab_size left 0); -1 for an unknown name. */
+int xcap_config_preset(xcap_config *cfg, const char *name, nn_error *err);
+
+/* Checks that the numbers make a model (divisibility, limits). */
+int xcap_config_validate(const xcap_config *cfg, nn_error *err);
+
+/* Reads the config from a model file's metadata (vocab_size is not read here). */
+int xcap_config_from_meta(xcap_config *cfg, const nn_st_reader *r, const char *path,
+                          nn_error *err);
+
+/* Number of metadata entries xcap_config_to_meta writes. */
+#define XCAP_CONFIG_META 9
+/* Formats the config as metadata: keys[i] are static, values[i] point into buf (9×24 bytes). */
+void xcap_config_to_meta(const xcap_config *cfg, const char **keys, const char **values,
+                         char buf[XCAP_CONFIG_META][24]);
+
+size_t xcap_config_grid_w(const xcap_config *cfg);
+size_t xcap_config_grid_h(const xcap_config *cfg);
+size_t xcap_config_patches(const xcap_config *cfg);
+
+/* The sizes the encoder and decoder work with. */
+vis_encoder_dims xcap_config_encoder_dims(const xcap_config *cfg);
+txt_decoder_dims xcap_config_decoder_dims(const xcap_config *cfg);
+
+#endif

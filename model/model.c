@@ -1,0 +1,163 @@
+/* model.c — creating, loading and saving the captioner's weights. */
+#include "model/model.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/rng.h"
+#include "nn/safetensors.h"
+
+int xcap_model_build_layout(xcap_model *m, nn_error *err) {
+    vis_encoder_dims ed = xcap_config_encoder_dims(&m->cfg);
+    txt_decoder_dims dd = xcap_config_decoder_dims(&m->cfg);
+    vis_encoder_layout(&m->enc, &m->layout, &ed);
+    txt_decoder_layout(&m->dec, &m->layout, &dd);
+    if (m->layout.failed) return nn_fail(err, "out of memory building the tensor table");
+    return 0;
+}
+
+/* Allocates an empty model with config cfg and vocabulary vocab (taken over). */
+static xcap_model *model_alloc(const xcap_config *cfg, txt_vocab *vocab, nn_error *err) {
+    xcap_model *m = calloc(1, sizeof *m);
+    if (!m) {
+        nn_fail(err, "out of memory");
+        return NULL;
+    }
+    m->cfg = *cfg;
+    m->vocab = *vocab;
+    memset(vocab, 0, sizeof *vocab);
+    m->cfg.vocab_size = m->vocab.size;
+    if (xcap_config_validate(&m->cfg, err) != 0 || xcap_model_build_layout(m, err) != 0) {
+        xcap_model_free(m);
+        return NULL;
+    }
+    m->params = malloc(m->layout.total * sizeof(float));
+    if (!m->params) {
+        nn_fail(err, "out of memory for %zu parameters", m->layout.total);
+        xcap_model_free(m);
+        return NULL;
+    }
+    return m;
+}
+
+xcap_model *xcap_model_create(const xcap_config *cfg, txt_vocab *vocab, uint64_t seed,
+                              nn_error *err) {
+    xcap_model *m = model_alloc(cfg, vocab, err);
+    if (!m) return NULL;
+    nn_rng rng;
+    nn_rng_seed(&rng, seed);
+    for (size_t i = 0; i < m->layout.count; i++) {
+        const nn_tensor *t = &m->layout.tensors[i];
+        float *p = m->params + t->offset;
+        for (size_t j = 0; j < t->numel; j++)
+            p[j] = t->init == NN_INIT_ONE ? 1.0f
+                 : t->init == NN_INIT_NORMAL ? t->init_std * nn_rng_normal(&rng) : 0.0f;
+    }
+    return m;
+}
+
+/* Parses "l:h,l:h,..." alignment heads from metadata into m; ignores nothing silently. */
+static int parse_align_heads(xcap_model *m, const char *s, const char *path, nn_error *err) {
+    m->n_align = 0;
+    while (*s) {
+        int l, h, used;
+        if (sscanf(s, "%d:%d%n", &l, &h, &used) != 2 || l < 0 || h < 0 ||
+            (size_t)l >= m->cfg.dec_layers || (size_t)h >= m->cfg.n_heads ||
+            m->n_align >= XCAP_MAX_ALIGN_HEADS)
+            return nn_fail(err, "%s: metadata 'align_heads' is not a list of layer:head pairs", path);
+        m->align_layer[m->n_align] = l;
+        m->align_head[m->n_align] = h;
+        m->n_align++;
+        s += used;
+        if (*s == ',') s++;
+    }
+    return 0;
+}
+
+xcap_model *xcap_model_load_file(const char *path, nn_error *err) {
+    nn_st_reader *r = nn_st_open(path, err);
+    if (!r) return NULL;
+    xcap_config cfg;
+    txt_vocab vocab;
+    xcap_model *m = NULL;
+    if (xcap_config_from_meta(&cfg, r, path, err) != 0) goto done;
+    const char *words = nn_st_meta(r, "vocab");
+    if (!words) {
+        nn_fail(err, "%s: metadata 'vocab' is missing", path);
+        goto done;
+    }
+    if (txt_vocab_from_lines(&vocab, words, err) != 0) {
+        nn_fail_prefix(err, path);
+        goto done;
+    }
+    m = model_alloc(&cfg, &vocab, err);
+    if (!m) {
+        txt_vocab_free(&vocab);
+        nn_fail_prefix(err, path);
+        goto done;
+    }
+    for (size_t i = 0; i < m->layout.count; i++) {
+        const nn_tensor *t = &m->layout.tensors[i];
+        if (nn_st_read_f32(r, t->name, t->shape, t->ndim, m->params + t->offset, err) != 0) {
+            xcap_model_free(m);
+            m = NULL;
+            goto done;
+        }
+    }
+    const char *heads = nn_st_meta(r, "align_heads");
+    if (heads && parse_align_heads(m, heads, path, err) != 0) {
+        xcap_model_free(m);
+        m = NULL;
+    }
+done:
+    nn_st_close(r);
+    return m;
+}
+
+int xcap_model_save_file(const xcap_model *m, const char *path, nn_error *err) {
+    size_t n = m->layout.count;
+    nn_st_entry *entries = calloc(n, sizeof *entries);
+    char *vocab = txt_vocab_join(&m->vocab);
+    if (!entries || !vocab) {
+        free(entries);
+        free(vocab);
+        return nn_fail(err, "%s: out of memory", path);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const nn_tensor *t = &m->layout.tensors[i];
+        entries[i].name = t->name;
+        entries[i].ndim = t->ndim;
+        entries[i].shape[0] = t->shape[0];
+        entries[i].shape[1] = t->shape[1];
+        entries[i].data = m->params + t->offset;
+    }
+    const char *keys[XCAP_CONFIG_META + 3], *values[XCAP_CONFIG_META + 3];
+    char buf[XCAP_CONFIG_META][24], heads[XCAP_MAX_ALIGN_HEADS * 12] = "";
+    xcap_config_to_meta(&m->cfg, keys, values, buf);
+    size_t n_meta = XCAP_CONFIG_META;
+    keys[n_meta] = "vocab";
+    values[n_meta++] = vocab;
+    keys[n_meta] = "format";
+    values[n_meta++] = "xcap-1";
+    if (m->n_align) {
+        size_t len = 0;
+        for (size_t i = 0; i < m->n_align; i++)
+            len += (size_t)snprintf(heads + len, sizeof heads - len, "%s%d:%d", i ? "," : "",
+                                    m->align_layer[i], m->align_head[i]);
+        keys[n_meta] = "align_heads";
+        values[n_meta++] = heads;
+    }
+    int rc = nn_st_write(path, entries, n, keys, values, n_meta, err);
+    free(entries);
+    free(vocab);
+    return rc;
+}
+
+void xcap_model_free(xcap_model *m) {
+    if (!m) return;
+    txt_vocab_free(&m->vocab);
+    nn_layout_free(&m->layout);
+    free(m->params);
+    free(m);
+}

@@ -1,0 +1,40 @@
+/* adamw.c — AdamW update, learning-rate schedule and gradient clipping. */
+#include "nn/adamw.h"
+
+#include <math.h>
+
+void nn_adamw_update(float *params, float *m, float *v, const float *grads, size_t n, int decay,
+                     const nn_adamw_hparams *h, long t) {
+    const float bc1 = 1.0f - powf(h->beta1, (float)t);
+    const float bc2 = 1.0f - powf(h->beta2, (float)t);
+    const float step = h->lr / bc1;
+    const float bc2_sqrt = sqrtf(bc2);
+    const float shrink = decay ? 1.0f - h->lr * h->weight_decay : 1.0f;
+    for (size_t i = 0; i < n; i++) {
+        float g = grads[i];
+        m[i] = h->beta1 * m[i] + (1.0f - h->beta1) * g;
+        v[i] = h->beta2 * v[i] + (1.0f - h->beta2) * g * g;
+        float denom = sqrtf(v[i]) / bc2_sqrt + h->eps;
+        params[i] = params[i] * shrink - step * m[i] / denom;
+    }
+}
+
+float nn_lr_schedule(long step, long total, long warmup, float lr_max, float lr_min) {
+    if (warmup > 0 && step < warmup) return lr_max * (float)(step + 1) / (float)warmup;
+    long span = total - warmup;
+    if (span <= 1) return lr_max;
+    double progress = (double)(step - warmup) / (double)(span - 1);
+    if (progress > 1.0) progress = 1.0;
+    return lr_min + (lr_max - lr_min) * 0.5f * (float)(1.0 + cos(3.14159265358979323846 * progress));
+}
+
+float nn_clip_grad_norm(float *grads, size_t n, float max_norm) {
+    double sum = 0.0;
+    for (size_t i = 0; i < n; i++) sum += (double)grads[i] * grads[i];
+    float norm = (float)sqrt(sum);
+    if (max_norm > 0.0f && norm > max_norm) {
+        float scale = max_norm / (norm + 1e-6f);
+        for (size_t i = 0; i < n; i++) grads[i] *= scale;
+    }
+    return norm;
+}

@@ -1,0 +1,117 @@
+/* decoder_step.c — one-token-at-a-time decoding with cached keys and values. */
+#include <string.h>
+
+#include "nn/ops.h"
+#include "text/decoder.h"
+
+void txt_decoder_cache_take(txt_decoder_cache *c, nn_arena *ar, const txt_decoder_dims *dm,
+                            size_t rows_max, size_t images_max) {
+    size_t L = dm->layers, d = dm->d, T = dm->max_tokens, N = dm->n_patches;
+    c->rows_max = rows_max;
+    c->images_max = images_max;
+    c->self_k = nn_arena_take(ar, L * rows_max * T * d);
+    c->self_v = nn_arena_take(ar, L * rows_max * T * d);
+    c->cross_k = nn_arena_take(ar, L * images_max * N * d);
+    c->cross_v = nn_arena_take(ar, L * images_max * N * d);
+    c->x = nn_arena_take(ar, rows_max * d);
+    c->h = nn_arena_take(ar, rows_max * d);
+    c->q = nn_arena_take(ar, rows_max * d);
+    c->kv = nn_arena_take(ar, rows_max * d);
+    c->ctx = nn_arena_take(ar, rows_max * d);
+    c->tmp = nn_arena_take(ar, rows_max * d);
+    c->mean = nn_arena_take(ar, rows_max);
+    c->rstd = nn_arena_take(ar, rows_max);
+    c->ff = nn_arena_take(ar, rows_max * dm->ff);
+    c->self_probs = nn_arena_take(ar, dm->heads * T);
+    c->cross_probs = nn_arena_take(ar, rows_max * L * dm->heads * N);
+    c->logits = nn_arena_take(ar, rows_max * dm->vocab);
+    c->reorder = nn_arena_take(ar, rows_max * T * d);
+}
+
+void txt_decoder_prepare_cross(txt_decoder_cache *c, const float *memory, size_t n_images,
+                               const float *params, const txt_decoder_weights *w,
+                               const txt_decoder_dims *dm) {
+    size_t N = dm->n_patches, d = dm->d, per_layer = c->images_max * N * d;
+    for (size_t i = 0; i < dm->layers; i++) {
+        const attn_weights *aw = &w->layer[i].cross.attn;
+        nn_linear_forward(c->cross_k + i * per_layer, memory, params + aw->wk, params + aw->bk,
+                          n_images * N, d, d);
+        nn_linear_forward(c->cross_v + i * per_layer, memory, params + aw->wv, params + aw->bv,
+                          n_images * N, d, d);
+    }
+}
+
+/* x += linear(ctx, wo, bo) for rows rows, through c->tmp. */
+static void project_add(txt_decoder_cache *c, const float *params, const attn_weights *aw,
+                        size_t rows, size_t d) {
+    nn_linear_forward(c->tmp, c->ctx, params + aw->wo, params + aw->bo, rows, d, d);
+    nn_residual_forward(c->x, c->x, c->tmp, rows * d);
+}
+
+/* c->h = LN(c->x) with the layer norm at w. */
+static void norm_rows(txt_decoder_cache *c, const float *params, const ln_weights *w, size_t rows,
+                      size_t d) {
+    nn_layernorm_forward(c->h, c->mean, c->rstd, c->x, params + w->w, params + w->b, rows, d);
+}
+
+void txt_decoder_step(txt_decoder_cache *c, const int *tokens, const int *image_of_row,
+                      size_t pos, size_t rows, const float *params, const txt_decoder_weights *w,
+                      const txt_decoder_dims *dm) {
+    const size_t d = dm->d, H = dm->heads, T = dm->max_tokens, N = dm->n_patches, L = dm->layers;
+    const size_t self_layer = c->rows_max * T * d, cross_layer = c->images_max * N * d;
+    nn_embedding_forward(c->x, tokens, params + w->tok, rows, d);
+    for (size_t r = 0; r < rows; r++)
+        nn_residual_forward(c->x + r * d, c->x + r * d, params + w->pos + pos * d, d);
+    for (size_t i = 0; i < L; i++) {
+        const txt_decoder_layer *ly = &w->layer[i];
+        const attn_weights *sa = &ly->self.attn, *xa = &ly->cross.attn;
+        float *sk = c->self_k + i * self_layer, *sv = c->self_v + i * self_layer;
+        /* causal self-attention: append this position's K and V, attend to 0..pos */
+        norm_rows(c, params, &ly->self.ln, rows, d);
+        nn_linear_forward(c->q, c->h, params + sa->wq, params + sa->bq, rows, d, d);
+        nn_linear_forward(c->kv, c->h, params + sa->wk, params + sa->bk, rows, d, d);
+        for (size_t r = 0; r < rows; r++)
+            memcpy(sk + (r * T + pos) * d, c->kv + r * d, d * sizeof(float));
+        nn_linear_forward(c->kv, c->h, params + sa->wv, params + sa->bv, rows, d, d);
+        for (size_t r = 0; r < rows; r++)
+            memcpy(sv + (r * T + pos) * d, c->kv + r * d, d * sizeof(float));
+        for (size_t r = 0; r < rows; r++)
+            attn_step(c->ctx + r * d, c->self_probs, c->q + r * d, sk + r * T * d, sv + r * T * d,
+                      pos + 1, d, H);
+        project_add(c, params, sa, rows, d);
+        /* cross-attention to the image's cached K and V; keep the maps */
+        norm_rows(c, params, &ly->cross.ln, rows, d);
+        nn_linear_forward(c->q, c->h, params + xa->wq, params + xa->bq, rows, d, d);
+        for (size_t r = 0; r < rows; r++) {
+            size_t img = (size_t)image_of_row[r];
+            attn_step(c->ctx + r * d, c->cross_probs + (r * L + i) * H * N, c->q + r * d,
+                      c->cross_k + i * cross_layer + img * N * d,
+                      c->cross_v + i * cross_layer + img * N * d, N, d, H);
+        }
+        project_add(c, params, xa, rows, d);
+        /* MLP */
+        norm_rows(c, params, &ly->mlp.ln, rows, d);
+        const mlp_weights *mw = &ly->mlp.mlp;
+        nn_linear_forward(c->ff, c->h, params + mw->fc_w, params + mw->fc_b, rows, d, dm->ff);
+        nn_gelu_forward(c->ff, c->ff, rows * dm->ff);
+        nn_linear_forward(c->tmp, c->ff, params + mw->proj_w, params + mw->proj_b, rows, dm->ff, d);
+        nn_residual_forward(c->x, c->x, c->tmp, rows * d);
+    }
+    norm_rows(c, params, &w->ln, rows, d);
+    nn_linear_forward(c->logits, c->h, params + w->head_w, params + w->head_b, rows, d, dm->vocab);
+}
+
+void txt_decoder_cache_reorder(txt_decoder_cache *c, const int *parent, size_t rows, size_t len,
+                               const txt_decoder_dims *dm) {
+    const size_t d = dm->d, T = dm->max_tokens, layer = c->rows_max * T * d;
+    float *caches[2] = {c->self_k, c->self_v};
+    for (size_t i = 0; i < dm->layers; i++)
+        for (int kv = 0; kv < 2; kv++) {
+            float *base = caches[kv] + i * layer;
+            for (size_t r = 0; r < rows; r++)
+                memcpy(c->reorder + r * T * d, base + (size_t)parent[r] * T * d,
+                       len * d * sizeof(float));
+            for (size_t r = 0; r < rows; r++)
+                memcpy(base + r * T * d, c->reorder + r * T * d, len * d * sizeof(float));
+        }
+}

@@ -1,0 +1,74 @@
+/* image.c — image loading with size limits, resizing, and patch extraction. */
+#include "vision/image.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stb/stb_image.h>
+#include <stb/stb_image_resize.h>
+
+int vis_image_load(vis_image *img, const char *path, nn_error *err) {
+    memset(img, 0, sizeof *img);
+    FILE *f = fopen(path, "rb");
+    if (!f) return nn_fail(err, "%s: %s", path, strerror(errno));
+    int w, h, comp;
+    if (!stbi_info_from_file(f, &w, &h, &comp)) {
+        fclose(f);
+        return nn_fail(err, "%s: not a supported image (%s)", path, stbi_failure_reason());
+    }
+    if (w <= 0 || h <= 0 || w > VIS_MAX_SIDE || h > VIS_MAX_SIDE ||
+        (size_t)w * (size_t)h > VIS_MAX_PIXELS) {
+        fclose(f);
+        return nn_fail(err, "%s: image is %dx%d, larger than the limit of %d pixels a side and %u pixels",
+                       path, w, h, VIS_MAX_SIDE, (unsigned)VIS_MAX_PIXELS);
+    }
+    unsigned char *rgb = stbi_load_from_file(f, &w, &h, &comp, 3);
+    fclose(f);
+    if (!rgb) return nn_fail(err, "%s: cannot decode image (%s)", path, stbi_failure_reason());
+    img->rgb = rgb;
+    img->width = w;
+    img->height = h;
+    return 0;
+}
+
+int vis_image_from_rgb(vis_image *img, const unsigned char *rgb, int w, int h, nn_error *err) {
+    memset(img, 0, sizeof *img);
+    if (!rgb || w <= 0 || h <= 0 || w > VIS_MAX_SIDE || h > VIS_MAX_SIDE ||
+        (size_t)w * (size_t)h > VIS_MAX_PIXELS)
+        return nn_fail(err, "image of %dx%d pixels is empty or larger than the limit", w, h);
+    size_t n = (size_t)w * (size_t)h * 3;
+    img->rgb = malloc(n);
+    if (!img->rgb) return nn_fail(err, "out of memory for a %dx%d image", w, h);
+    memcpy(img->rgb, rgb, n);
+    img->width = w;
+    img->height = h;
+    return 0;
+}
+
+void vis_image_free(vis_image *img) {
+    free(img->rgb);  /* stbi_image_free is free() in the default build */
+    memset(img, 0, sizeof *img);
+}
+
+void vis_image_resize(unsigned char *dst, int dw, int dh, const unsigned char *src, int sw, int sh) {
+    if (dw == sw && dh == sh) {
+        memcpy(dst, src, (size_t)dw * (size_t)dh * 3);
+        return;
+    }
+    stbir_resize_uint8(src, sw, sh, 0, dst, dw, dh, 0, 3);
+}
+
+void vis_patchify(float *out, const unsigned char *rgb, size_t image_w, size_t image_h,
+                  size_t patch) {
+    const size_t gw = image_w / patch, gh = image_h / patch, len = 3 * patch * patch;
+    for (size_t r = 0; r < gh; r++)
+        for (size_t c = 0; c < gw; c++) {
+            float *v = out + (r * gw + c) * len;
+            for (size_t py = 0; py < patch; py++) {
+                const unsigned char *row = rgb + ((r * patch + py) * image_w + c * patch) * 3;
+                for (size_t i = 0; i < patch * 3; i++)
+                    v[py * patch * 3 + i] = ((float)row[i] / 255.0f - 0.5f) / 0.5f;
+            }
+        }
+}
