@@ -1,6 +1,4 @@
 /* cmd_scenes.c — `xcap scenes`: writes shapes-world scenes (PNGs + captions.json) to a folder. */
-#include "demo/commands.h"
-
 #include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -8,13 +6,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "demo/cli.h"
+#include "demo/commands.h"
 #include "vision/shapes.h"
 #include "vision/shapes_export.h"
 
 #define PROGRESS_MIN_COUNT 200   /* show progress only for runs at least this long */
+#define MAX_COUNT 100000000L     /* upper bound of --count */
 
 static const char usage_text[] =
     "usage: xcap scenes --count N --seed S --split train|val|heldout --out DIR\n"
@@ -33,32 +33,21 @@ static const char usage_text[] =
     "  --size WxH     canvas size in pixels (default 96x96; each side 32..4096)\n"
     "  --objects K    objects per scene, 1..3 (default: random 1..3)\n"
     "  --force        replace an existing DIR/captions.json\n"
-    "  --help         show this help\n";
+    "  -h, --help     show this help\n";
 
-/* Start time and last redraw of the progress line. */
+/* The progress line and the time of its last redraw. */
 typedef struct {
-    struct timespec start, last;
-    int shown;
+    cli_progress line;
+    double last;
 } progress_state;
 
-/* Seconds from a to b. */
-static double seconds_between(const struct timespec *a, const struct timespec *b) {
-    return (double)(b->tv_sec - a->tv_sec) + 1e-9 * (double)(b->tv_nsec - a->tv_nsec);
-}
-
-/* Redraws "done/total, scenes/s, ETA" on stderr at most ten times a second. */
+/* Redraws "scenes done/total, rate, ETA" on stderr at most ten times a second. */
 static void show_progress(void *user, size_t done, size_t total) {
     progress_state *ps = user;
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    if (done < total && ps->shown && seconds_between(&ps->last, &now) < 0.1) return;
+    double now = cli_now();
+    if (done < total && ps->line.shown && now - ps->last < 0.1) return;
     ps->last = now;
-    ps->shown = 1;
-    double elapsed = seconds_between(&ps->start, &now);
-    double rate = elapsed > 0 ? (double)done / elapsed : 0.0;
-    double eta = rate > 0 ? (double)(total - done) / rate : 0.0;
-    fprintf(stderr, "\rscenes: %zu/%zu  %.0f scenes/s  ETA %.0fs   ", done, total, rate, eta);
-    fflush(stderr);
+    cli_progress_show(&ps->line, (long)done, NULL);
 }
 
 /* Parses a whole unsigned decimal number into *out; -1 on anything else. */
@@ -110,11 +99,11 @@ int cmd_scenes(int argc, char **argv) {
         char name[32];
         const char *eq = strchr(arg, '=');
         size_t nlen = eq ? (size_t)(eq - arg) : strlen(arg);
-        if (strncmp(arg, "--", 2) != 0 || nlen >= sizeof name)
+        if (arg[0] != '-' || nlen >= sizeof name)
             return bad_args("unexpected argument '%s'", arg);
         memcpy(name, arg, nlen);
         name[nlen] = '\0';
-        if (strcmp(name, "--help") == 0 && !eq) {
+        if ((strcmp(name, "--help") == 0 || strcmp(name, "-h") == 0) && !eq) {
             fputs(usage_text, stdout);
             return 0;
         }
@@ -129,29 +118,27 @@ int cmd_scenes(int argc, char **argv) {
         else if (i + 1 < argc) val = argv[++i];
         else return bad_args("%s needs a value", name);
 
-        uint64_t v;
+        long v;
         if (strcmp(name, "--count") == 0) {
-            if (parse_u64(val, &v) || v == 0 || v > SIZE_MAX)
-                return bad_args("bad --count '%s' (want a whole number >= 1)", val);
+            if (cli_long("scenes", name, val, 1, MAX_COUNT, &v)) return 2;
             p.count = (size_t)v;
             have_count = 1;
         } else if (strcmp(name, "--seed") == 0) {
-            if (parse_u64(val, &v)) return bad_args("bad --seed '%s' (want 0..2^64-1)", val);
-            p.seed = v;
+            if (cli_u64("scenes", name, val, &p.seed)) return 2;
             have_seed = 1;
         } else if (strcmp(name, "--split") == 0) {
-            if (vis_split_parse(val, &p.split, NULL)) return bad_args("bad --split '%s' (want train, val or heldout)", val);
+            if (vis_split_parse(val, &p.split, NULL))
+                return bad_args("--split expects train, val or heldout, got '%s'", val);
             have_split = 1;
         } else if (strcmp(name, "--out") == 0) {
             if (!*val) return bad_args("--out is empty");
             out = val;
         } else if (strcmp(name, "--size") == 0) {
-            if (parse_size(val, &p.width, &p.height)) 
-                return bad_args("bad --size '%s' (want WxH, each side %d..%d)", val, VIS_MIN_SIDE,
-                                VIS_MAX_SIDE);
+            if (parse_size(val, &p.width, &p.height))
+                return bad_args("--size expects WxH with each side in [%d, %d], got '%s'",
+                                VIS_MIN_SIDE, VIS_MAX_SIDE, val);
         } else {
-            if (parse_u64(val, &v) || v < 1 || v > VIS_MAX_OBJECTS) 
-                return bad_args("bad --objects '%s' (want 1..%d)", val, VIS_MAX_OBJECTS);
+            if (cli_long("scenes", name, val, 1, VIS_MAX_OBJECTS, &v)) return 2;
             p.n_objects = (int)v;
         }
     }
@@ -170,13 +157,13 @@ int cmd_scenes(int argc, char **argv) {
 
     progress_state ps = {0};
     if (p.count >= PROGRESS_MIN_COUNT && isatty(STDERR_FILENO)) {
-        clock_gettime(CLOCK_MONOTONIC, &ps.start);
+        cli_progress_start(&ps.line, "scenes", "scenes", (long)p.count);
         p.progress = show_progress;
         p.progress_user = &ps;
     }
     nn_error err = {{0}};
     int rc = vis_scenes_export_with(out, &p, &err);
-    if (ps.shown) fputc('\n', stderr);
+    cli_progress_end(&ps.line);
     if (rc != 0) {
         fprintf(stderr, "xcap scenes: %s\n", err.msg);
         return 1;

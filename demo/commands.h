@@ -6,5 +6,6 @@
 
 int cmd_caption(int argc, char **argv);
 int cmd_scenes(int argc, char **argv);
+int cmd_train(int argc, char **argv);
 
 #endif

@@ -12,6 +12,7 @@ typedef struct {
 
 static const command COMMANDS[] = {
     {"caption", cmd_caption, "caption images and write per-word attention overlays"},
+    {"train", cmd_train, "train a captioner on the shapes world"},
     {"scenes", cmd_scenes, "write shapes-world scenes (PNGs + captions.json)"},
 };
 

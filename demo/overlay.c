@@ -15,6 +15,7 @@
 #define CANVAS_MAX_PIXELS (256u << 20)
 #define STRIP_TILE 256              /* target long side of a strip tile */
 #define STRIP_MAX_COLS 6
+#define STRIP_MAX_WIDTH 1800        /* fewer columns when tiles are wide */
 #define GRID_TILE 128               /* target long side of a heads-grid tile */
 #define GAP 6                       /* pixels between tiles */
 
@@ -287,7 +288,7 @@ int ovl_render_word(vis_image *out, const vis_image *image, const float *map, si
         char text[256];
         word_label(text, sizeof text, word, prob);
         size_t shorter = W < H ? W : H;
-        float px = (float)shorter / 12.0f;
+        float px = (float)shorter / 16.0f;
         px = px < 11.0f ? 11.0f : (px > 120.0f ? 120.0f : px);
         int m = ovl_font_label_pad(px) / 2;
         rc = label_fit(out, opts->font, text, px, m, m, (int)W - 2 * m, err);
@@ -342,12 +343,16 @@ int ovl_render_strip(vis_image *out, const vis_image *image, const float *maps,
     size_t tw, th;
     display_size(&tw, &th, (size_t)image->width, (size_t)image->height, STRIP_TILE);
     size_t ntiles = n_words + 1, cols = ntiles < STRIP_MAX_COLS ? ntiles : STRIP_MAX_COLS;
+    if (cols > STRIP_MAX_WIDTH / (tw + GAP)) cols = STRIP_MAX_WIDTH / (tw + GAP);
+    if (cols == 0) cols = 1;
     size_t rows = (ntiles + cols - 1) / cols;
     size_t width = cols * (tw + GAP) + GAP, grid_h = rows * (th + GAP) + GAP;
 
-    /* caption block under the tiles */
-    float cap_px = (float)tw / 12.0f;
-    cap_px = cap_px < 14.0f ? 14.0f : (cap_px > 28.0f ? 28.0f : cap_px);
+    /* text sizes follow the tiles' short side */
+    size_t tshort = tw < th ? tw : th;
+    float px = (float)tshort / 12.0f, cap_px = px;
+    px = px < 12.0f ? 12.0f : (px > 28.0f ? 28.0f : px);
+    cap_px = cap_px < 14.0f ? 14.0f : (cap_px > 26.0f ? 26.0f : cap_px);
     int line_w = 0, line_h = 0, lines = 0;
     if (opts->font && caption && caption[0]) {
         ovl_font_measure(&line_w, &line_h, opts->font, "Ag", cap_px);
@@ -365,8 +370,6 @@ int ovl_render_strip(vis_image *out, const vis_image *image, const float *maps,
     }
     float *scratch = malloc(tw * th * sizeof *scratch);
     int rc = scratch ? 0 : nn_fail(err, "out of memory for a %zux%zu strip tile", tw, th);
-    float px = (float)th / 12.0f;
-    px = px < 11.0f ? 11.0f : (px > 28.0f ? 28.0f : px);
     for (size_t i = 0; rc == 0 && i < ntiles; i++) {
         const float *map = i ? maps + (i - 1) * gw * gh : NULL;
         rc = render_tile(&tile, scratch, image, map, gw, gh, opts, err);

@@ -7,7 +7,7 @@
  *
  * Sizes. The per-word overlay (ovl_render_word) is at the ORIGINAL image's resolution, so
  * it lines up pixel for pixel with the input; its label is scaled to the image (about a
- * twelfth of the short side, at least 11 px, shrunk to fit the width), which stays
+ * sixteenth of the short side, at least 11 px, shrunk to fit the width), which stays
  * readable at 1:1 down to 96×96. The strip and the heads grid are for looking at, so
  * their tiles are resized: images smaller than the tile size are enlarged by a whole
  * factor with nearest-neighbour pixels (a 96×96 input becomes 288×288 in the strip and
@@ -74,8 +74,8 @@ int ovl_render_word(vis_image *out, const vis_image *image, const float *map, si
                     const char *word, float prob, const ovl_options *opts, nn_error *err);
 
 /* The strip: the image, then every word's overlay (maps holds n_words maps of gw*gh values;
- * probs may be NULL), side by side in rows of at most 6 tiles, with the caption written
- * underneath (wrapped to the strip's width). */
+ * probs may be NULL), side by side in rows of at most 6 tiles (fewer if that would be
+ * wider than 1800 px), with the caption written underneath, wrapped to the strip's width. */
 int ovl_render_strip(vis_image *out, const vis_image *image, const float *maps,
                      const char *const *words, const float *probs, size_t n_words, size_t gw,
                      size_t gh, const char *caption, const ovl_options *opts, nn_error *err);

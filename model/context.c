@@ -168,7 +168,7 @@ int xcap_caption_batch(xcap_context *c, const unsigned char *const *rgb, const i
         return nn_fail(&c->err, "invalid sampling parameters (temperature >= 0, 0 < top_p <= 1, top_k >= 0)");
     size_t in_size = cfg->image_w * cfg->image_h * 3;
     for (size_t i = 0; i < n; i++) {
-        if (!rgb[i] || w[i] <= 0 || h[i] <= 0 || w[i] > VIS_MAX_SIDE || h[i] > VIS_MAX_SIDE)
+        if (!rgb[i] || w[i] <= 0 || h[i] <= 0 || w[i] > VIS_IMAGE_MAX_SIDE || h[i] > VIS_IMAGE_MAX_SIDE)
             return nn_fail(&c->err, "image %zu of %dx%d pixels is empty or too large", i, w[i], h[i]);
         vis_image_resize(c->resized + i * in_size, (int)cfg->image_w, (int)cfg->image_h, rgb[i],
                          w[i], h[i]);

@@ -31,7 +31,7 @@ static int split_words(const char *text, char words[][32], int max) {
     for (;;) {
         const char *sp = strchr(p, ' ');
         size_t len = sp ? (size_t)(sp - p) : strlen(p);
-        assert_true(len > 0 && len < 32);   /* no empty word: no double, leading or trailing space */
+        assert_true(len > 0 && len < 32); /* no empty word: no double, leading or trailing space */
         assert_true(n < max);
         memcpy(words[n], p, len);
         words[n][len] = '\0';
@@ -78,7 +78,8 @@ static void check_captions(const vis_scene *s) {
     assert_int_equal(s->n_captions, n == 2 ? 2 : 1);
     for (int ci = 0; ci < s->n_captions; ci++) {
         const vis_caption *c = &s->captions[ci];
-        for (const char *p = c->text; *p; p++) assert_true((*p >= 'a' && *p <= 'z') || *p == ' ' || *p == ',');
+        for (const char *p = c->text; *p; p++)
+            assert_true((*p >= 'a' && *p <= 'z') || *p == ' ' || *p == ',');
         int nw = split_words(c->text, words, VIS_CAPTION_MAX_WORDS);
         assert_int_equal(nw, c->n_words);
         for (int w = 0; w < nw; w++)   /* kinds agree with the word tables */
@@ -91,7 +92,8 @@ static void check_captions(const vis_scene *s) {
             assert_int_equal(a, ci);   /* caption 0 is about object 0, the converse about 1 */
             float margin;
             const char *rel = expected_relation(&s->objects[a], &s->objects[1 - a], &margin);
-            assert_true(margin >= 4.0f * (float)(s->width < s->height ? s->width : s->height) / W96);
+            assert_true(margin >=
+                        4.0f * (float)(s->width < s->height ? s->width : s->height) / W96);
             int rw = strchr(rel, ' ') ? 2 : 1;
             assert_int_equal(nw, 8 + rw);
             char got[80];
@@ -131,7 +133,8 @@ static void check_ground_truth(const vis_scene *s) {
         assert_true(o->x0 >= 0 && o->y0 >= 0 && o->x1 <= W && o->y1 <= H);
         assert_true(o->x0 < o->x1 && o->y0 < o->y1);
         int across = (o->x1 - o->x0) > (o->y1 - o->y0) ? o->x1 - o->x0 : o->y1 - o->y0;
-        if (o->size == VIS_SIZE_SMALL) assert_true(across >= 13 * scale && across <= 19 * scale + 1);
+        if (o->size == VIS_SIZE_SMALL)
+            assert_true(across >= 13 * scale && across <= 19 * scale + 1);
         else assert_true(across >= 27 * scale && across <= 35 * scale + 1);
         for (int j = 0; j < i; j++) {
             const vis_object *p = &s->objects[j];
@@ -146,7 +149,9 @@ static void check_ground_truth(const vis_scene *s) {
             for (int x = 0; x < W; x++) {
                 size_t at = (size_t)y * W + x;
                 int in_box = x >= o->x0 && x < o->x1 && y >= o->y0 && y < o->y1;
-                if (y >= o->y0 - 1 && y <= o->y1 && x >= o->x0 - 1 && x <= o->x1) any[at] = 1;
+                if (in_box) any[at] = 1;
+                /* the box holds the whole shape: the point test agrees with the mask */
+                assert_int_equal(vis_object_contains(o, x + 0.5f, y + 0.5f), mask[at]);
                 if (!mask[at]) continue;
                 assert_true(in_box);
                 inside++;
@@ -161,7 +166,7 @@ static void check_ground_truth(const vis_scene *s) {
         assert_true(inside >= 20);
         assert_true(deep >= 4);
     }
-    /* Away from every box the canvas is flat background: noise spans at most 13 levels. */
+    /* Outside every box the canvas is flat background: noise spans at most 13 levels. */
     int lo[3] = {255, 255, 255}, hi[3] = {0, 0, 0};
     for (size_t at = 0; at < (size_t)W * H; at++) {
         if (any[at]) continue;
@@ -172,6 +177,36 @@ static void check_ground_truth(const vis_scene *s) {
         }
     }
     for (int c = 0; c < 3; c++) assert_true(hi[c] - lo[c] <= 12);
+    /* Edges are anti-aliased: a box holds pixels that are neither background nor the
+     * object's colour but a blend of the two. */
+    for (int i = 0; i < s->n_objects; i++) {
+        const vis_object *o = &s->objects[i];
+        int blended = 0;
+        for (int y = o->y0; y < o->y1; y++)
+            for (int x = o->x0; x < o->x1; x++) {
+                const unsigned char *px = &s->rgb[3 * ((size_t)y * W + x)];
+                int is_bg = 1;
+                for (int c = 0; c < 3; c++) is_bg &= px[c] >= lo[c] - 1 && px[c] <= hi[c] + 1;
+                blended += !is_bg && memcmp(px, o->rgb, 3) != 0;
+            }
+        /* (an axis-aligned square whose edges fall between sample rows has no partial pixels) */
+        if (o->shape != VIS_SHAPE_SQUARE) assert_true(blended >= 4);
+        /* the box is tight to a pixel (it rounds the shape's extent outward): painted pixels
+         * reach its first or second row and column from each side */
+        int edge_painted[4] = {0};
+        for (int y = o->y0; y < o->y1; y++)
+            for (int x = o->x0; x < o->x1; x++) {
+                const unsigned char *px = &s->rgb[3 * ((size_t)y * W + x)];
+                int is_bg = 1;
+                for (int c = 0; c < 3; c++) is_bg &= px[c] >= lo[c] - 1 && px[c] <= hi[c] + 1;
+                if (is_bg) continue;
+                edge_painted[0] |= x <= o->x0 + 1;
+                edge_painted[1] |= x >= o->x1 - 2;
+                edge_painted[2] |= y <= o->y0 + 1;
+                edge_painted[3] |= y >= o->y1 - 2;
+            }
+        for (int e = 0; e < 4; e++) assert_true(edge_painted[e]);
+    }
     free(mask);
     free(any);
 }
@@ -236,7 +271,10 @@ static void test_grammar_and_ground_truth(void **state) {
         check_ground_truth(&s);
         if (s.n_objects == 2) {
             const char *t = s.captions[0].text;
-            rel_seen[strstr(t, " left of ") ? 0 : strstr(t, " right of ") ? 1 : strstr(t, " above ") ? 2 : 3]++;
+            rel_seen[strstr(t, " left of ")    ? 0
+                     : strstr(t, " right of ") ? 1
+                     : strstr(t, " above ")    ? 2
+                                               : 3]++;
         }
         for (int k = 0; k < s.n_objects; k++) sizes_seen[s.objects[k].size]++;
     }
@@ -278,8 +316,10 @@ static void test_splits(void **state) {
     /* each held-out colour and shape still appears in training with other partners */
     for (int h = 0; h < VIS_HELDOUT_COUNT; h++) {
         int with_colour = 0, with_shape = 0;
-        for (int k = 0; k < VIS_SHAPE_COUNT; k++) with_colour += pair_seen[vis_heldout_pairs[h].colour][k] > 0;
-        for (int k = 0; k < VIS_COLOUR_COUNT; k++) with_shape += pair_seen[k][vis_heldout_pairs[h].shape] > 0;
+        for (int k = 0; k < VIS_SHAPE_COUNT; k++)
+            with_colour += pair_seen[vis_heldout_pairs[h].colour][k] > 0;
+        for (int k = 0; k < VIS_COLOUR_COUNT; k++)
+            with_shape += pair_seen[k][vis_heldout_pairs[h].shape] > 0;
         assert_true(with_colour >= 4 && with_shape >= 4);
     }
     vis_scene_free(&s);
@@ -292,7 +332,8 @@ static void test_non_square(void **state) {
     const int sizes[3][2] = {{128, 80}, {80, 128}, {192, 192}};
     for (int z = 0; z < 3; z++)
         for (uint64_t i = 0; i < 200; i++) {
-            gen(&s, vis_scene_seed(13, i), VIS_SPLIT_TRAIN, sizes[z][0], sizes[z][1], (int)(i % 3) + 1);
+            gen(&s, vis_scene_seed(13, i), VIS_SPLIT_TRAIN, sizes[z][0], sizes[z][1],
+                (int)(i % 3) + 1);
             assert_int_equal(s.width, sizes[z][0]);
             assert_int_equal(s.height, sizes[z][1]);
             check_captions(&s);
@@ -337,7 +378,8 @@ static void test_speed(void **state) {
     const int n = 2000;
     struct timespec a, b;
     clock_gettime(CLOCK_MONOTONIC, &a);
-    for (int i = 0; i < n; i++) gen(&s, vis_scene_seed(17, (uint64_t)i), VIS_SPLIT_TRAIN, W96, W96, 0);
+    for (int i = 0; i < n; i++)
+        gen(&s, vis_scene_seed(17, (uint64_t)i), VIS_SPLIT_TRAIN, W96, W96, 0);
     clock_gettime(CLOCK_MONOTONIC, &b);
     double us = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / 1e3 / n;
     print_message("shapes: %.1f us per 96x96 scene\n", us);
@@ -372,7 +414,8 @@ static void check_export_dir(const char *dir, size_t count, uint64_t seed, vis_s
     cJSON *root = cJSON_Parse(text);
     free(text);
     assert_non_null(root);
-    cJSON *images = cJSON_GetObjectItem(root, "images"), *anns = cJSON_GetObjectItem(root, "annotations");
+    cJSON *images = cJSON_GetObjectItem(root, "images"),
+          *anns = cJSON_GetObjectItem(root, "annotations");
     cJSON *info = cJSON_GetObjectItem(root, "info");
     assert_non_null(info);
     assert_string_equal(cJSON_GetObjectItem(info, "split")->valuestring, vis_split_names[split]);
@@ -403,9 +446,12 @@ static void check_export_dir(const char *dir, size_t count, uint64_t seed, vis_s
         for (int k = 0; k < s.n_objects; k++) {
             cJSON *o = cJSON_GetArrayItem(objs, k);
             const vis_object *g = &s.objects[k];
-            assert_string_equal(cJSON_GetObjectItem(o, "shape")->valuestring, vis_shape_names[g->shape]);
-            assert_string_equal(cJSON_GetObjectItem(o, "colour")->valuestring, vis_colour_names[g->colour]);
-            assert_string_equal(cJSON_GetObjectItem(o, "size")->valuestring, vis_size_names[g->size]);
+            assert_string_equal(cJSON_GetObjectItem(o, "shape")->valuestring,
+                                vis_shape_names[g->shape]);
+            assert_string_equal(cJSON_GetObjectItem(o, "colour")->valuestring,
+                                vis_colour_names[g->colour]);
+            assert_string_equal(cJSON_GetObjectItem(o, "size")->valuestring,
+                                vis_size_names[g->size]);
             cJSON *bb = cJSON_GetObjectItem(o, "bbox");
             assert_int_equal(cJSON_GetArrayItem(bb, 0)->valueint, g->x0);
             assert_int_equal(cJSON_GetArrayItem(bb, 1)->valueint, g->y0);
@@ -432,7 +478,8 @@ static void check_export_dir(const char *dir, size_t count, uint64_t seed, vis_s
             assert_int_equal(cJSON_GetObjectItem(a, "id")->valueint, n_ann);
             assert_int_equal(cJSON_GetObjectItem(a, "image_id")->valueint, (int)i);
             assert_string_equal(cJSON_GetObjectItem(a, "caption")->valuestring, s.captions[c].text);
-            cJSON *gr = cJSON_GetObjectItem(a, "grounding"), *kinds = cJSON_GetObjectItem(a, "kinds");
+            cJSON *gr = cJSON_GetObjectItem(a, "grounding"),
+                  *kinds = cJSON_GetObjectItem(a, "kinds");
             assert_int_equal(cJSON_GetArraySize(gr), s.captions[c].n_words);
             assert_int_equal(cJSON_GetArraySize(kinds), s.captions[c].n_words);
             for (int wd = 0; wd < s.captions[c].n_words; wd++) {
@@ -511,24 +558,34 @@ static void test_cli(void **state) {
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "'%s' scenes --help | grep -q 'usage: xcap scenes'", bin);
     assert_int_equal(run(cmd), 0);
-    const char *bad[] = {"--count 0 --seed 1 --split train --out X", "--count 3 --seed 1 --split test --out X",
-                         "--count 3 --split train --out X", "--count 3 --seed 1 --split train",
-                         "--count 3 --seed 1 --split train --out X --size 96", "--count 3 --seed -1 --split train --out X",
-                         "--count 3 --seed 1 --split train --out X --objects 4", "--count 3 --seed 1 --split train --out X --bogus"};
+    const char *bad[] = {"--count 0 --seed 1 --split train --out X",
+                         "--count 3 --seed 1 --split test --out X",
+                         "--count 3 --split train --out X",
+                         "--count 3 --seed 1 --split train",
+                         "--count 3 --seed 1 --split train --out X --size 96",
+                         "--count 3 --seed -1 --split train --out X",
+                         "--count 3 --seed 1 --split train --out X --objects 4",
+                         "--count 3 --seed 1 --split train --out X --bogus"};
     for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
         snprintf(cmd, sizeof cmd, "cd '%s' && '%s' scenes %s 2>err.txt", tmp, bin, bad[i]);
         assert_int_equal(run(cmd), 2);
-        snprintf(cmd, sizeof cmd, "cd '%s' && test $(wc -l < err.txt) -eq 1 && grep -q '^xcap scenes: ' err.txt", tmp);
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' && test $(wc -l < err.txt) -eq 1 && grep -q '^xcap scenes: ' err.txt",
+                 tmp);
         assert_int_equal(run(cmd), 0);
     }
-    snprintf(cmd, sizeof cmd, "'%s' scenes --count 5 --seed 8 --split val --out '%s/d' --size 80x64 --objects 3", bin, tmp);
+    snprintf(cmd, sizeof cmd,
+             "'%s' scenes --count 5 --seed 8 --split val --out '%s/d' --size 80x64 --objects 3",
+             bin, tmp);
     assert_int_equal(run(cmd), 0);
     char dir[600];
     snprintf(dir, sizeof dir, "%s/d", tmp);
     check_export_dir(dir, 5, 8, VIS_SPLIT_VAL, 80, 64, 3);
-    snprintf(cmd, sizeof cmd, "'%s' scenes --count 5 --seed 8 --split val --out '%s/d' 2>/dev/null", bin, tmp);
+    snprintf(cmd, sizeof cmd, "'%s' scenes --count 5 --seed 8 --split val --out '%s/d' 2>/dev/null",
+             bin, tmp);
     assert_int_equal(run(cmd), 1);
-    snprintf(cmd, sizeof cmd, "'%s' scenes --count=2 --seed=9 --split=heldout --out='%s/d' --force", bin, tmp);
+    snprintf(cmd, sizeof cmd, "'%s' scenes --count=2 --seed=9 --split=heldout --out='%s/d' --force",
+             bin, tmp);
     assert_int_equal(run(cmd), 0);
     check_export_dir(dir, 2, 9, VIS_SPLIT_HELDOUT, 96, 96, 0);
     remove_tree(tmp);

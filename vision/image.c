@@ -17,11 +17,11 @@ int vis_image_load(vis_image *img, const char *path, nn_error *err) {
         fclose(f);
         return nn_fail(err, "%s: not a supported image (%s)", path, stbi_failure_reason());
     }
-    if (w <= 0 || h <= 0 || w > VIS_MAX_SIDE || h > VIS_MAX_SIDE ||
-        (size_t)w * (size_t)h > VIS_MAX_PIXELS) {
+    if (w <= 0 || h <= 0 || w > VIS_IMAGE_MAX_SIDE || h > VIS_IMAGE_MAX_SIDE ||
+        (size_t)w * (size_t)h > VIS_IMAGE_MAX_PIXELS) {
         fclose(f);
         return nn_fail(err, "%s: image is %dx%d, larger than the limit of %d pixels a side and %u pixels",
-                       path, w, h, VIS_MAX_SIDE, (unsigned)VIS_MAX_PIXELS);
+                       path, w, h, VIS_IMAGE_MAX_SIDE, (unsigned)VIS_IMAGE_MAX_PIXELS);
     }
     unsigned char *rgb = stbi_load_from_file(f, &w, &h, &comp, 3);
     fclose(f);
@@ -34,8 +34,8 @@ int vis_image_load(vis_image *img, const char *path, nn_error *err) {
 
 int vis_image_from_rgb(vis_image *img, const unsigned char *rgb, int w, int h, nn_error *err) {
     memset(img, 0, sizeof *img);
-    if (!rgb || w <= 0 || h <= 0 || w > VIS_MAX_SIDE || h > VIS_MAX_SIDE ||
-        (size_t)w * (size_t)h > VIS_MAX_PIXELS)
+    if (!rgb || w <= 0 || h <= 0 || w > VIS_IMAGE_MAX_SIDE || h > VIS_IMAGE_MAX_SIDE ||
+        (size_t)w * (size_t)h > VIS_IMAGE_MAX_PIXELS)
         return nn_fail(err, "image of %dx%d pixels is empty or larger than the limit", w, h);
     size_t n = (size_t)w * (size_t)h * 3;
     img->rgb = malloc(n);

@@ -8,8 +8,8 @@
 
 #include "nn/error.h"
 
-#define VIS_MAX_SIDE 16384          /* larger images are refused */
-#define VIS_MAX_PIXELS (64u << 20)  /* 64 Mpixel */
+#define VIS_IMAGE_MAX_SIDE 16384          /* larger images are refused */
+#define VIS_IMAGE_MAX_PIXELS (64u << 20)  /* 64 Mpixel */
 
 typedef struct {
     unsigned char *rgb;  /* height × width × 3, row-major */

@@ -226,8 +226,9 @@ static int place_all(vis_object *obj, int n, int width, int height, nn_rng *r, n
     for (int attempt = 0; attempt < PLACE_TRIES; attempt++) {
         if (attempt % RESIZE_EVERY == 0)
             for (int i = 0; i < n; i++)
-                obj[i].size = attempt >= PLACE_TRIES / 2 ? VIS_SIZE_SMALL
-                                                         : (vis_size)nn_rng_below(r, VIS_SIZE_COUNT);
+                obj[i].size = attempt >= PLACE_TRIES / 2
+                                  ? VIS_SIZE_SMALL
+                                  : (vis_size)nn_rng_below(r, VIS_SIZE_COUNT);
         int fits = 1;
         for (int i = 0; i < n && fits; i++) fits = place_one(&obj[i], width, height, scale, r) == 0;
         if (fits && placement_ok(obj, n, gap, margin)) return 0;

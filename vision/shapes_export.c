@@ -274,7 +274,8 @@ int vis_scenes_export_with(const char *dir, const vis_export_params *p, nn_error
     vis_scene_free(&s);
     free(mask);
     if (ferror(f) && rc == 0) rc = nn_fail(err, "%s: write failed", tmp_path);
-    if (fclose(f) != 0 && rc == 0) rc = nn_fail(err, "%s: write failed: %s", tmp_path, strerror(errno));
+    if (fclose(f) != 0 && rc == 0)
+        rc = nn_fail(err, "%s: write failed: %s", tmp_path, strerror(errno));
     if (rc == 0 && rename(tmp_path, json_path) != 0)
         rc = nn_fail(err, "%s: cannot rename into place: %s", json_path, strerror(errno));
     if (rc != 0) remove(tmp_path);

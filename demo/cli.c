@@ -1,0 +1,82 @@
+/* cli.c — option parsing and progress output for the xcap subcommands. */
+#include "demo/cli.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <time.h>
+#include <unistd.h>
+
+int cli_long(const char *cmd, const char *option, const char *value, long min, long max, long *out) {
+    char *end;
+    errno = 0;
+    long v = value ? strtol(value, &end, 10) : 0;
+    if (!value || errno || end == value || *end || v < min || v > max) {
+        fprintf(stderr, "xcap %s: %s expects an integer in [%ld, %ld], got '%s'\n", cmd, option,
+                min, max, value ? value : "");
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_float(const char *cmd, const char *option, const char *value, float min, float max,
+              float *out) {
+    char *end;
+    errno = 0;
+    float v = value ? strtof(value, &end) : 0.0f;
+    if (!value || errno || end == value || *end || !isfinite(v) || v < min || v > max) {
+        fprintf(stderr, "xcap %s: %s expects a number in [%g, %g], got '%s'\n", cmd, option, min,
+                max, value ? value : "");
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+int cli_u64(const char *cmd, const char *option, const char *value, uint64_t *out) {
+    char *end;
+    errno = 0;
+    unsigned long long v = value ? strtoull(value, &end, 10) : 0;
+    if (!value || errno || end == value || *end || value[0] == '-') {
+        fprintf(stderr, "xcap %s: %s expects a non-negative integer, got '%s'\n", cmd, option,
+                value ? value : "");
+        return -1;
+    }
+    *out = (uint64_t)v;
+    return 0;
+}
+
+double cli_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void cli_progress_start(cli_progress *p, const char *label, const char *unit, long total) {
+    p->label = label;
+    p->unit = unit;
+    p->total = total;
+    p->start = cli_now();
+    p->tty = isatty(STDERR_FILENO);
+    p->shown = 0;
+}
+
+void cli_progress_show(cli_progress *p, long done, const char *extra) {
+    double el = cli_now() - p->start;
+    double rate = el > 0 ? (double)done / el : 0.0;
+    double eta = rate > 0 ? (double)(p->total - done) / rate : 0.0;
+    long e = (long)(eta + 0.5);
+    fprintf(stderr, "%s%s %ld/%ld  %.1f %s/s  ETA %ld:%02ld%s%s%s", p->tty ? "\r" : "", p->label,
+            done, p->total, rate, p->unit, e / 60, e % 60, extra ? "  " : "", extra ? extra : "",
+            p->tty ? "\033[K" : "\n");
+    fflush(stderr);
+    p->shown = 1;
+}
+
+void cli_progress_end(cli_progress *p) {
+    if (p->tty && p->shown) fputc('\n', stderr);
+    p->shown = 0;
+}

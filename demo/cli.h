@@ -1,0 +1,34 @@
+/* cli.h — small helpers shared by the subcommands: option values, progress lines. */
+#ifndef XCAP_DEMO_CLI_H
+#define XCAP_DEMO_CLI_H
+
+#include <stdint.h>
+
+/* Parses value as an integer in [min, max]; on failure prints
+ * "xcap CMD: OPTION expects an integer in [min, max], got 'value'" and returns -1. */
+int cli_long(const char *cmd, const char *option, const char *value, long min, long max, long *out);
+/* The same for a float in [min, max]. */
+int cli_float(const char *cmd, const char *option, const char *value, float min, float max,
+              float *out);
+/* The same for a 64-bit unsigned seed. */
+int cli_u64(const char *cmd, const char *option, const char *value, uint64_t *out);
+
+/* Seconds since an arbitrary start (monotonic). */
+double cli_now(void);
+
+/* A progress line on stderr: "label done/total  rate unit/s  ETA m:ss  extra", redrawn in
+ * place with \r when stderr is a terminal. */
+typedef struct {
+    const char *label, *unit;
+    long total;
+    double start;
+    int tty;
+    int shown;
+} cli_progress;
+
+void cli_progress_start(cli_progress *p, const char *label, const char *unit, long total);
+void cli_progress_show(cli_progress *p, long done, const char *extra);
+/* Ends the line (a newline after the last \r redraw). */
+void cli_progress_end(cli_progress *p);
+
+#endif

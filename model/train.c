@@ -1,0 +1,184 @@
+/* train.c — the training step, shapes-world batches and checkpoints. */
+#include "model/train.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nn/safetensors.h"
+#include "vision/image.h"
+#include "vision/shapes.h"
+
+xcap_train_opts xcap_train_defaults(void) {
+    xcap_train_opts o = {0};
+    o.steps = 10000;
+    o.warmup = 200;
+    o.batch = 32;
+    o.lr = 1e-3f;
+    o.lr_min = 1e-5f;
+    o.weight_decay = 0.01f;
+    o.clip = 1.0f;
+    o.beta1 = 0.9f;
+    o.beta2 = 0.999f;
+    o.eps = 1e-8f;
+    o.seed = 1;
+    o.max_objects = 3;
+    return o;
+}
+
+int xcap_trainer_create(xcap_trainer *t, xcap_model *m, const xcap_train_opts *o, nn_error *err) {
+    memset(t, 0, sizeof *t);
+    t->model = m;
+    t->opts = *o;
+    size_t n = m->layout.total;
+    t->grads = calloc(n, sizeof(float));
+    t->m = calloc(n, sizeof(float));
+    t->v = calloc(n, sizeof(float));
+    if (!t->grads || !t->m || !t->v) {
+        xcap_trainer_free(t);
+        return nn_fail(err, "out of memory for the optimiser (%zu parameters)", n);
+    }
+    if (xcap_batch_create(&t->batch, m, o->batch, err) != 0) {
+        xcap_trainer_free(t);
+        return -1;
+    }
+    return 0;
+}
+
+void xcap_trainer_free(xcap_trainer *t) {
+    free(t->grads);
+    free(t->m);
+    free(t->v);
+    xcap_batch_free(&t->batch);
+    memset(t, 0, sizeof *t);
+}
+
+int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err) {
+    const xcap_config *cfg = &t->model->cfg;
+    xcap_batch *b = &t->batch;
+    size_t N = xcap_config_patches(cfg), pd = 3 * cfg->patch * cfg->patch;
+    vis_scene scene = {0};
+    b->batch = t->opts.batch;
+    for (size_t i = 0; i < b->batch; i++) {
+        uint64_t seed = vis_scene_seed(t->opts.seed, (uint64_t)t->step * t->opts.batch + i);
+        int n_obj = 1 + (int)(seed % (uint64_t)t->opts.max_objects);
+        if (vis_scene_generate(&scene, seed, VIS_SPLIT_TRAIN, (int)cfg->image_w, (int)cfg->image_h,
+                               n_obj, err) != 0) {
+            vis_scene_free(&scene);
+            return -1;
+        }
+        vis_patchify(b->patches + i * N * pd, scene.rgb, cfg->image_w, cfg->image_h, cfg->patch);
+        /* two-object scenes have two references: alternate between them */
+        int which = scene.n_captions > 1 ? (int)((seed >> 17) & 1) : 0;
+        xcap_batch_set_caption(b, t->model, i, scene.captions[which].text);
+    }
+    vis_scene_free(&scene);
+    return 0;
+}
+
+float xcap_trainer_step(xcap_trainer *t) {
+    xcap_model *m = t->model;
+    const xcap_train_opts *o = &t->opts;
+    size_t total = m->layout.total;
+    memset(t->grads, 0, total * sizeof(float));
+    float loss = xcap_batch_forward(&t->batch, m);
+    xcap_batch_backward(&t->batch, m, t->grads);
+    t->last_norm = nn_clip_grad_norm(t->grads, total, o->clip);
+    t->last_lr = nn_lr_schedule(t->step, o->steps, o->warmup, o->lr, o->lr_min);
+    nn_adamw_hparams h = {t->last_lr, o->beta1, o->beta2, o->eps, o->weight_decay};
+    for (size_t i = 0; i < m->layout.count; i++) {
+        const nn_tensor *ten = &m->layout.tensors[i];
+        size_t off = ten->offset;
+        nn_adamw_update(m->params + off, t->m + off, t->v + off, t->grads + off, ten->numel,
+                        ten->decay, &h, t->step + 1);
+    }
+    t->step++;
+    t->last_loss = loss;
+    return loss;
+}
+
+/* The option fields stored in a checkpoint, as text. */
+static void opts_to_text(const xcap_trainer *t, char *buf, size_t cap) {
+    const xcap_train_opts *o = &t->opts;
+    snprintf(buf, cap,
+             "step=%ld steps=%ld warmup=%ld batch=%zu lr=%.9g lr_min=%.9g wd=%.9g clip=%.9g "
+             "beta1=%.9g beta2=%.9g eps=%.9g seed=%" PRIu64 " max_objects=%d",
+             t->step, o->steps, o->warmup, o->batch, o->lr, o->lr_min, o->weight_decay, o->clip,
+             o->beta1, o->beta2, o->eps, o->seed, o->max_objects);
+}
+
+/* Parses opts_to_text's format; -1 when a field is missing. */
+static int opts_from_text(xcap_trainer *t, const char *s) {
+    xcap_train_opts *o = &t->opts;
+    int n = sscanf(s,
+                   "step=%ld steps=%ld warmup=%ld batch=%zu lr=%g lr_min=%g wd=%g clip=%g "
+                   "beta1=%g beta2=%g eps=%g seed=%" SCNu64 " max_objects=%d",
+                   &t->step, &o->steps, &o->warmup, &o->batch, &o->lr, &o->lr_min,
+                   &o->weight_decay, &o->clip, &o->beta1, &o->beta2, &o->eps, &o->seed,
+                   &o->max_objects);
+    return n == 13 && t->step >= 0 && o->batch > 0 && o->batch <= 65536 && o->max_objects >= 1 &&
+                   o->max_objects <= 3 ? 0 : -1;
+}
+
+int xcap_checkpoint_save(const xcap_trainer *t, const char *path, nn_error *err) {
+    /* the checkpoint is a model file plus the moments; written in one atomic file */
+    const xcap_model *m = t->model;
+    size_t n = m->layout.count;
+    nn_st_entry *e = calloc(n + 2, sizeof *e);
+    char *vocab = txt_vocab_join(&m->vocab);
+    if (!e || !vocab) {
+        free(e);
+        free(vocab);
+        return nn_fail(err, "%s: out of memory", path);
+    }
+    for (size_t i = 0; i < n; i++) {
+        const nn_tensor *ten = &m->layout.tensors[i];
+        e[i] = (nn_st_entry){ten->name, ten->ndim, {ten->shape[0], ten->shape[1]}, m->params + ten->offset};
+    }
+    e[n] = (nn_st_entry){"train.adam_m", 1, {m->layout.total}, t->m};
+    e[n + 1] = (nn_st_entry){"train.adam_v", 1, {m->layout.total}, t->v};
+    const char *keys[XCAP_CONFIG_META + 3], *values[XCAP_CONFIG_META + 3];
+    char buf[XCAP_CONFIG_META][24], state[512];
+    xcap_config_to_meta(&m->cfg, keys, values, buf);
+    opts_to_text(t, state, sizeof state);
+    size_t k = XCAP_CONFIG_META;
+    keys[k] = "vocab";
+    values[k++] = vocab;
+    keys[k] = "format";
+    values[k++] = "xcap-1";
+    keys[k] = "train_state";
+    values[k++] = state;
+    int rc = nn_st_write(path, e, n + 2, keys, values, k, err);
+    free(e);
+    free(vocab);
+    return rc;
+}
+
+xcap_model *xcap_checkpoint_load(xcap_trainer *t, const char *path, nn_error *err) {
+    xcap_model *m = xcap_model_load_file(path, err);
+    if (!m) return NULL;
+    nn_st_reader *r = nn_st_open(path, err);
+    xcap_trainer tmp;
+    memset(&tmp, 0, sizeof tmp);
+    const char *state = r ? nn_st_meta(r, "train_state") : NULL;
+    if (r && (!state || opts_from_text(&tmp, state) != 0)) {
+        nn_fail(err, "%s: not a training checkpoint (metadata 'train_state' missing or malformed)", path);
+        goto fail;
+    }
+    if (!r || xcap_trainer_create(t, m, &tmp.opts, err) != 0) goto fail;
+    t->step = tmp.step;
+    size_t shape[1] = {m->layout.total};
+    if (nn_st_read_f32(r, "train.adam_m", shape, 1, t->m, err) != 0 ||
+        nn_st_read_f32(r, "train.adam_v", shape, 1, t->v, err) != 0) {
+        xcap_trainer_free(t);
+        goto fail;
+    }
+    nn_st_close(r);
+    return m;
+fail:
+    if (r) nn_st_close(r);
+    xcap_model_free(m);
+    return NULL;
+}

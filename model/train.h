@@ -1,0 +1,49 @@
+/* train.h — training the captioner: AdamW over the one parameter buffer, the
+ * learning-rate schedule, gradient clipping, and checkpoints that resume bit for bit.
+ *
+ * A trainer borrows the model (the caller keeps ownership) and owns its gradient
+ * and moment buffers and its batch; xcap_trainer_free releases them. Data for step s
+ * is a pure function of (seed, s), so a resumed run sees the same batches. */
+#ifndef XCAP_MODEL_TRAIN_H
+#define XCAP_MODEL_TRAIN_H
+
+#include <stdint.h>
+
+#include "model/batch.h"
+#include "nn/adamw.h"
+
+typedef struct {
+    long steps, warmup;
+    size_t batch;
+    float lr, lr_min, weight_decay, clip, beta1, beta2, eps;
+    uint64_t seed;
+    int max_objects;  /* shapes world: 1..3 objects per scene */
+} xcap_train_opts;
+
+typedef struct {
+    xcap_model *model;       /* borrowed */
+    xcap_train_opts opts;
+    float *grads, *m, *v;    /* layout.total floats each */
+    long step;               /* steps done */
+    xcap_batch batch;
+    float last_loss, last_norm, last_lr;
+} xcap_trainer;
+
+/* Sensible defaults for the shapes world at preset S. */
+xcap_train_opts xcap_train_defaults(void);
+
+int xcap_trainer_create(xcap_trainer *t, xcap_model *m, const xcap_train_opts *o, nn_error *err);
+void xcap_trainer_free(xcap_trainer *t);
+
+/* Fills the batch with shapes-world scenes for the current step (train split). */
+int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err);
+
+/* One step on the filled batch: forward, backward, clip, AdamW; returns the loss. */
+float xcap_trainer_step(xcap_trainer *t);
+
+/* Writes weights, optimiser moments, step and options to path atomically. */
+int xcap_checkpoint_save(const xcap_trainer *t, const char *path, nn_error *err);
+/* Loads a checkpoint: returns a new model and fills the trainer state (created for it). */
+xcap_model *xcap_checkpoint_load(xcap_trainer *t, const char *path, nn_error *err);
+
+#endif
