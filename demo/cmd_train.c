@@ -47,29 +47,6 @@ static void usage(FILE *f) {
             "  -h, --help          this help\n");
 }
 
-/* Builds the shapes-world vocabulary from a sample of training captions. */
-static int shapes_vocab(txt_vocab *v, const xcap_config *cfg, uint64_t seed, nn_error *err) {
-    enum { SAMPLE = 3000 };
-    static char text[SAMPLE * 2][VIS_CAPTION_MAX_CHARS];
-    const char *caps[SAMPLE * 2];
-    size_t n = 0;
-    vis_scene s = {0};
-    for (size_t i = 0; i < SAMPLE; i++) {
-        if (vis_scene_generate(&s, vis_scene_seed(seed ^ 0x5eed, i), VIS_SPLIT_TRAIN,
-                               (int)cfg->image_w, (int)cfg->image_h, 0, err) != 0) {
-            vis_scene_free(&s);
-            return -1;
-        }
-        for (int k = 0; k < s.n_captions; k++) {
-            memcpy(text[n], s.captions[k].text, VIS_CAPTION_MAX_CHARS);
-            caps[n] = text[n];
-            n++;
-        }
-    }
-    vis_scene_free(&s);
-    return txt_vocab_build(v, caps, n, 1, err);
-}
-
 /* Runs validation and prints one line to stderr. */
 static void validate(const xcap_model *m, long step, size_t count, uint64_t seed) {
     xcap_eval_result r;
@@ -154,7 +131,7 @@ int cmd_train(int argc, char **argv) {
             return 2;
         }
         if (enc_layers >= 0) cfg.enc_layers = (size_t)enc_layers;
-        if (shapes_vocab(&vocab, &cfg, o.seed, &err) != 0 ||
+        if (xcap_shapes_vocab(&vocab, &cfg, o.seed, &err) != 0 ||
             !(m = xcap_model_create(&cfg, &vocab, o.seed, &err)) ||
             xcap_trainer_create(&t, m, &o, &err) != 0) {
             fprintf(stderr, "xcap train: %s\n", err.msg);

@@ -28,6 +28,35 @@ xcap_train_opts xcap_train_defaults(void) {
     return o;
 }
 
+int xcap_shapes_vocab(txt_vocab *v, const xcap_config *cfg, uint64_t seed, nn_error *err) {
+    enum { SAMPLE = 3000 };
+    char (*text)[VIS_CAPTION_MAX_CHARS] = malloc(SAMPLE * 2 * sizeof *text);
+    const char **caps = malloc(SAMPLE * 2 * sizeof *caps);
+    size_t n = 0;
+    vis_scene s = {0};
+    int rc = -1;
+    if (!text || !caps) {
+        nn_fail(err, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < SAMPLE; i++) {
+        if (vis_scene_generate(&s, vis_scene_seed(seed ^ 0x5eed, i), VIS_SPLIT_TRAIN,
+                               (int)cfg->image_w, (int)cfg->image_h, 0, err) != 0)
+            goto done;
+        for (int k = 0; k < s.n_captions; k++) {
+            memcpy(text[n], s.captions[k].text, VIS_CAPTION_MAX_CHARS);
+            caps[n] = text[n];
+            n++;
+        }
+    }
+    rc = txt_vocab_build(v, caps, n, 1, err);
+done:
+    vis_scene_free(&s);
+    free(text);
+    free(caps);
+    return rc;
+}
+
 int xcap_trainer_create(xcap_trainer *t, xcap_model *m, const xcap_train_opts *o, nn_error *err) {
     memset(t, 0, sizeof *t);
     t->model = m;

@@ -29,6 +29,9 @@ typedef struct {
     float last_loss, last_norm, last_lr;
 } xcap_trainer;
 
+/* Builds the shapes-world vocabulary from a sample of training captions. */
+int xcap_shapes_vocab(txt_vocab *v, const xcap_config *cfg, uint64_t seed, nn_error *err);
+
 /* Sensible defaults for the shapes world at preset S. */
 xcap_train_opts xcap_train_defaults(void);
 

@@ -7,8 +7,9 @@
  *
  * Geometry conventions
  *   - pixel (x, y) covers [x, x+1) × [y, y+1); y grows downward ("above" = smaller y).
- *   - boxes are inclusive-exclusive: x0 <= x < x1, y0 <= y < y1. Every painted pixel of an
- *     object lies inside its box, and boxes of one scene are at least VIS_MIN_GAP_PX apart.
+ *   - boxes are inclusive-exclusive: x0 <= x < x1, y0 <= y < y1: the shape's extent rounded
+ *     outward to whole pixels, so every painted pixel lies inside and the box is at most about
+ *     a pixel loose. Boxes of one scene are at least VIS_MIN_GAP_PX apart (more on big canvases).
  *   - an object's centre (cx, cy) is the centre of its box: ((x0+x1)/2, (y0+y1)/2).
  *   - mask: pixel (x, y) is 1 when its centre (x+0.5, y+0.5) lies inside the shape.
  *     Masks are not stored; vis_object_mask computes one on request (cheap: it only
@@ -21,11 +22,11 @@
  *   2 objects: "a small blue square left of a large green star"      (2 captions: this and
  *              the converse "a large green star right of a small blue square"). The relation
  *              is left of / right of when |dx| > |dy| between centres, else above / below;
- *              placement guarantees the dominant axis wins by a clear margin. captions[0]
+ *              placement makes the dominant axis win by >= 6 px (at 96, scaled). captions[0]
  *              has objects[0] as its subject; which object that is, is random.
  *   3 objects: "a small red circle , a large blue square and a small green star"
  *              (1 caption; "," is a word). Objects are stored left to right by centre x,
- *              and placement keeps those centres clearly apart.
+ *              and placement keeps those centres >= 6 px apart in x (at 96, scaled).
  *
  * Splits. These 6 of the 48 colour–shape pairs are held out (each shape once; every colour
  * and shape still appears in training with other partners):
@@ -127,7 +128,8 @@ int vis_pair_is_heldout(vis_colour colour, vis_shape shape);
 uint64_t vis_scene_seed(uint64_t base, uint64_t index);
 
 /* Generates scene s for (seed, split, width × height); n_objects 1..3 forces the object
- * count, 0 picks it uniformly from 1..3. s must be zeroed or hold an earlier scene. */
+ * count, 0 picks it uniformly from 1..3. s must be zeroed or hold an earlier scene; after a
+ * failure its contents are unspecified but vis_scene_free is still safe. About 0.1 ms at 96×96. */
 int vis_scene_generate(vis_scene *s, uint64_t seed, vis_split split, int width, int height,
                        int n_objects, nn_error *err);
 
@@ -137,7 +139,8 @@ void vis_scene_free(vis_scene *s);
 /* 1 when the point (x, y) in pixel coordinates lies inside the object's shape. */
 int vis_object_contains(const vis_object *o, float x, float y);
 
-/* Writes the mask of objects[index] into mask (width × height bytes, 1 inside, 0 outside). */
+/* Writes the mask of objects[index] (index < n_objects) into mask: width × height bytes,
+ * 1 where the pixel centre is inside the shape, else 0. */
 void vis_object_mask(unsigned char *mask, const vis_scene *s, int index);
 
 /* Classifies a caption word: returns its kind and, for size/colour/shape words, stores the
