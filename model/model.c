@@ -115,9 +115,11 @@ done:
     return m;
 }
 
-int xcap_model_save_file(const xcap_model *m, const char *path, nn_error *err) {
+int xcap_model_write(const xcap_model *m, const char *path, const nn_st_entry *extra,
+                     size_t n_extra, const char *extra_key, const char *extra_value,
+                     nn_error *err) {
     size_t n = m->layout.count;
-    nn_st_entry *entries = calloc(n, sizeof *entries);
+    nn_st_entry *entries = calloc(n + n_extra, sizeof *entries);
     char *vocab = txt_vocab_join(&m->vocab);
     if (!entries || !vocab) {
         free(entries);
@@ -126,13 +128,10 @@ int xcap_model_save_file(const xcap_model *m, const char *path, nn_error *err) {
     }
     for (size_t i = 0; i < n; i++) {
         const nn_tensor *t = &m->layout.tensors[i];
-        entries[i].name = t->name;
-        entries[i].ndim = t->ndim;
-        entries[i].shape[0] = t->shape[0];
-        entries[i].shape[1] = t->shape[1];
-        entries[i].data = m->params + t->offset;
+        entries[i] = (nn_st_entry){t->name, t->ndim, {t->shape[0], t->shape[1]}, m->params + t->offset};
     }
-    const char *keys[XCAP_CONFIG_META + 3], *values[XCAP_CONFIG_META + 3];
+    for (size_t i = 0; i < n_extra; i++) entries[n + i] = extra[i];
+    const char *keys[XCAP_CONFIG_META + 4], *values[XCAP_CONFIG_META + 4];
     char buf[XCAP_CONFIG_META][24], heads[XCAP_MAX_ALIGN_HEADS * 12] = "";
     xcap_config_to_meta(&m->cfg, keys, values, buf);
     size_t n_meta = XCAP_CONFIG_META;
@@ -148,10 +147,18 @@ int xcap_model_save_file(const xcap_model *m, const char *path, nn_error *err) {
         keys[n_meta] = "align_heads";
         values[n_meta++] = heads;
     }
-    int rc = nn_st_write(path, entries, n, keys, values, n_meta, err);
+    if (extra_key) {
+        keys[n_meta] = extra_key;
+        values[n_meta++] = extra_value;
+    }
+    int rc = nn_st_write(path, entries, n + n_extra, keys, values, n_meta, err);
     free(entries);
     free(vocab);
     return rc;
+}
+
+int xcap_model_save_file(const xcap_model *m, const char *path, nn_error *err) {
+    return xcap_model_write(m, path, NULL, 0, NULL, NULL, err);
 }
 
 void xcap_model_free(xcap_model *m) {

@@ -10,6 +10,7 @@
 
 #include "model/config.h"
 #include "nn/layout.h"
+#include "nn/safetensors.h"
 #include "text/vocab.h"
 
 #define XCAP_MAX_ALIGN_HEADS 16
@@ -35,6 +36,12 @@ xcap_model *xcap_model_load_file(const char *path, nn_error *err);
 
 /* Saves the model atomically (temporary file + rename). */
 int xcap_model_save_file(const xcap_model *m, const char *path, nn_error *err);
+
+/* Writes the model plus n_extra more tensors and one more metadata pair (extra_key may be
+ * NULL) atomically; checkpoints use it to add the optimiser state. */
+int xcap_model_write(const xcap_model *m, const char *path, const nn_st_entry *extra,
+                     size_t n_extra, const char *extra_key, const char *extra_value,
+                     nn_error *err);
 
 /* Builds the tensor layout for cfg into m (cfg.vocab_size must be set). */
 int xcap_model_build_layout(xcap_model *m, nn_error *err);

@@ -84,6 +84,16 @@ void xcap_trainer_free(xcap_trainer *t) {
     memset(t, 0, sizeof *t);
 }
 
+/* The training target of a scene: two-object scenes have two references (a relation and
+ * its converse); the one that reads "left of" or "above" is always taught, so the target
+ * is a function of the image. Both still count as correct in evaluation. */
+static int canonical_caption(const vis_scene *s) {
+    for (int k = 0; k < s->n_captions; k++)
+        if (strstr(s->captions[k].text, " left of ") || strstr(s->captions[k].text, " above "))
+            return k;
+    return 0;
+}
+
 int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err) {
     const xcap_config *cfg = &t->model->cfg;
     xcap_batch *b = &t->batch;
@@ -99,9 +109,7 @@ int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err) {
             return -1;
         }
         vis_patchify(b->patches + i * N * pd, scene.rgb, cfg->image_w, cfg->image_h, cfg->patch);
-        /* two-object scenes have two references: alternate between them */
-        int which = scene.n_captions > 1 ? (int)((seed >> 17) & 1) : 0;
-        xcap_batch_set_caption(b, t->model, i, scene.captions[which].text);
+        xcap_batch_set_caption(b, t->model, i, scene.captions[canonical_caption(&scene)].text);
     }
     vis_scene_free(&scene);
     return 0;
@@ -152,37 +160,12 @@ static int opts_from_text(xcap_trainer *t, const char *s) {
 }
 
 int xcap_checkpoint_save(const xcap_trainer *t, const char *path, nn_error *err) {
-    /* the checkpoint is a model file plus the moments; written in one atomic file */
-    const xcap_model *m = t->model;
-    size_t n = m->layout.count;
-    nn_st_entry *e = calloc(n + 2, sizeof *e);
-    char *vocab = txt_vocab_join(&m->vocab);
-    if (!e || !vocab) {
-        free(e);
-        free(vocab);
-        return nn_fail(err, "%s: out of memory", path);
-    }
-    for (size_t i = 0; i < n; i++) {
-        const nn_tensor *ten = &m->layout.tensors[i];
-        e[i] = (nn_st_entry){ten->name, ten->ndim, {ten->shape[0], ten->shape[1]}, m->params + ten->offset};
-    }
-    e[n] = (nn_st_entry){"train.adam_m", 1, {m->layout.total}, t->m};
-    e[n + 1] = (nn_st_entry){"train.adam_v", 1, {m->layout.total}, t->v};
-    const char *keys[XCAP_CONFIG_META + 3], *values[XCAP_CONFIG_META + 3];
-    char buf[XCAP_CONFIG_META][24], state[512];
-    xcap_config_to_meta(&m->cfg, keys, values, buf);
+    /* a checkpoint is a model file plus the optimiser moments and the training state */
+    size_t total = t->model->layout.total;
+    nn_st_entry moments[2] = {{"train.adam_m", 1, {total}, t->m}, {"train.adam_v", 1, {total}, t->v}};
+    char state[512];
     opts_to_text(t, state, sizeof state);
-    size_t k = XCAP_CONFIG_META;
-    keys[k] = "vocab";
-    values[k++] = vocab;
-    keys[k] = "format";
-    values[k++] = "xcap-1";
-    keys[k] = "train_state";
-    values[k++] = state;
-    int rc = nn_st_write(path, e, n + 2, keys, values, k, err);
-    free(e);
-    free(vocab);
-    return rc;
+    return xcap_model_write(t->model, path, moments, 2, "train_state", state, err);
 }
 
 xcap_model *xcap_checkpoint_load(xcap_trainer *t, const char *path, nn_error *err) {
