@@ -48,7 +48,7 @@ static void usage(FILE *f) {
 }
 
 /* Runs validation and prints one line to stderr. */
-static void validate(const xcap_model *m, long step, size_t count, uint64_t seed) {
+static void validate(const xcap_model *m, long step, size_t count, uint64_t seed, double start) {
     xcap_eval_result r;
     nn_error err;
     double t0 = cli_now();
@@ -57,9 +57,9 @@ static void validate(const xcap_model *m, long step, size_t count, uint64_t seed
         return;
     }
     fprintf(stderr,
-            "val step %ld: exact %.3f (1 obj %.3f, 2 obj %.3f, 3 obj %.3f)  BLEU-4 %.4f  "
+            "val step %ld (%.1f min): exact %.3f (1 obj %.3f, 2 obj %.3f, 3 obj %.3f)  BLEU-4 %.4f  "
             "CIDEr-D %.3f  [%zu scenes, %.1fs]\n",
-            step, r.exact, r.exact_by_objects[1], r.exact_by_objects[2], r.exact_by_objects[3],
+            step, (t0 - start) / 60.0, r.exact, r.exact_by_objects[1], r.exact_by_objects[2], r.exact_by_objects[3],
             r.bleu4, r.cider_d, r.count, cli_now() - t0);
 }
 
@@ -146,8 +146,8 @@ int cmd_train(int argc, char **argv) {
             m->layout.total);
     signal(SIGINT, on_sigint);
     cli_progress prog;
-    cli_progress_start(&prog, "step", "img", t.opts.steps);
     long first = t.step;
+    cli_progress_start(&prog, "images", "img", (t.opts.steps - first) * (long)t.opts.batch);
     int rc = 0;
     while (t.step < t.opts.steps) {
         if (xcap_trainer_fill_shapes(&t, &err) != 0) {
@@ -158,16 +158,16 @@ int cmd_train(int argc, char **argv) {
         xcap_trainer_step(&t);
         int last = t.step == t.opts.steps;
         if (prog.tty || t.step % log_every == 0 || last) {
-            char extra[96];
+            char extra[160];
             snprintf(extra, sizeof extra, "loss %.4f  lr %.2e  |g| %.2f", t.last_loss, t.last_lr, t.last_norm);
-            /* the progress counts images; the rate is images per second */
-            prog.total = t.opts.steps * (long)t.opts.batch;
-            prog.start = prog.start;
-            cli_progress_show(&prog, (t.step - first) * (long)t.opts.batch + first * (long)t.opts.batch, extra);
+            /* counts images of this session, so the rate and ETA stay right after --resume */
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  step %ld/%ld", t.step,
+                     t.opts.steps);
+            cli_progress_show(&prog, (t.step - first) * (long)t.opts.batch, extra);
         }
         if ((val_every > 0 && t.step % val_every == 0) || last) {
             cli_progress_end(&prog);
-            validate(m, t.step, (size_t)val_count, t.opts.seed);
+            validate(m, t.step, (size_t)val_count, t.opts.seed, prog.start);
         }
         if (t.step % ckpt_every == 0 || g_interrupted) {
             if (xcap_checkpoint_save(&t, ckpt, &err) != 0) {
