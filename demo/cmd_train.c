@@ -24,8 +24,14 @@ static void usage(FILE *f) {
     fprintf(f,
             "usage: xcap train [options] --out MODEL.safetensors\n"
             "\n"
-            "Trains a captioner on the built-in shapes world (scenes made on the fly).\n"
+            "Trains a captioner on the built-in shapes world (scenes made on the fly), or on a\n"
+            "caption dataset on disk (COCO captions layout, as `xcap scenes` writes).\n"
             "\n"
+            "  --data FILE         captions JSON to train on (default: the shapes world)\n"
+            "  --images DIR        folder the JSON's file names are relative to (with --data)\n"
+            "  --split NAME        use only images of this split (with --data; default train\n"
+            "                      when the file has splits)\n"
+            "  --min-count N       vocabulary: words seen at least N times (with --data; default 1)\n"
             "  --out FILE          final model (written atomically)\n"
             "  --preset S|M        model size (default S)\n"
             "  --enc-layers N      override the preset's encoder depth\n"
@@ -47,6 +53,23 @@ static void usage(FILE *f) {
             "  -h, --help          this help\n");
 }
 
+/* Loads a dataset for training: with no split given, "train" when the file has one. */
+static int load_disk(xcap_disk_data *d, const char *json, const char *images, const char *split,
+                     const xcap_config *cfg, nn_error *err) {
+    if (!split && xcap_disk_data_load(d, json, images, "train", cfg, err) == 0) return 0;
+    return xcap_disk_data_load(d, json, images, split, cfg, err);
+}
+
+/* Builds the vocabulary from the training captions of d. */
+static int disk_vocab(txt_vocab *v, const xcap_disk_data *d, size_t min_count, nn_error *err) {
+    size_t n;
+    const char **caps = txt_dataset_caption_list(&d->ds, &n);
+    if (!caps) return nn_fail(err, "no captions to build a vocabulary from");
+    int rc = txt_vocab_build(v, caps, n, min_count, err);
+    free(caps);
+    return rc;
+}
+
 /* Runs validation and prints one line to stderr. */
 static void validate(const xcap_model *m, long step, size_t count, uint64_t seed, double start) {
     xcap_eval_result r;
@@ -64,7 +87,9 @@ static void validate(const xcap_model *m, long step, size_t count, uint64_t seed
 }
 
 int cmd_train(int argc, char **argv) {
-    const char *out = NULL, *preset = "S", *ckpt = NULL, *resume = NULL;
+    const char *out = NULL, *preset = "S", *ckpt = NULL, *resume = NULL, *data = NULL,
+               *images = NULL, *split = NULL;
+    long min_count = 1;
     xcap_train_opts o = xcap_train_defaults();
     long enc_layers = -1, threads = 0, val_every = 1000, val_count = 300, ckpt_every = 500,
          log_every = 100, v;
@@ -78,6 +103,10 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--preset")) preset = val;
         else if (!strcmp(a, "--checkpoint")) ckpt = val;
         else if (!strcmp(a, "--resume")) resume = val;
+        else if (!strcmp(a, "--data")) data = val;
+        else if (!strcmp(a, "--images")) images = val;
+        else if (!strcmp(a, "--split")) split = val;
+        else if (!strcmp(a, "--min-count")) { if (cli_long("train", a, val, 1, 1000000, &min_count)) return 2; }
         else if (!strcmp(a, "--enc-layers")) { if (cli_long("train", a, val, 0, VIS_MAX_LAYERS, &enc_layers)) return 2; }
         else if (!strcmp(a, "--steps")) { if (cli_long("train", a, val, 1, 100000000, &o.steps)) return 2; }
         else if (!strcmp(a, "--batch")) { if (cli_long("train", a, val, 1, 4096, &v)) return 2; o.batch = (size_t)v; }
@@ -106,6 +135,10 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "xcap train: --out FILE is required (see --help)\n");
         return 2;
     }
+    if ((data != NULL) != (images != NULL)) {
+        fprintf(stderr, "xcap train: --data and --images go together (see --help)\n");
+        return 2;
+    }
     char ckpt_buf[4096];
     if (!ckpt) {
         snprintf(ckpt_buf, sizeof ckpt_buf, "%s.ckpt", out);
@@ -115,6 +148,8 @@ int cmd_train(int argc, char **argv) {
 
     nn_error err;
     xcap_trainer t;
+    xcap_disk_data disk;
+    memset(&disk, 0, sizeof disk);
     xcap_model *m = NULL;
     if (resume) {
         m = xcap_checkpoint_load(&t, resume, &err);
@@ -131,14 +166,28 @@ int cmd_train(int argc, char **argv) {
             return 2;
         }
         if (enc_layers >= 0) cfg.enc_layers = (size_t)enc_layers;
-        if (xcap_shapes_vocab(&vocab, &cfg, o.seed, &err) != 0 ||
+        if (data && load_disk(&disk, data, images, split, &cfg, &err) != 0) {
+            fprintf(stderr, "xcap train: %s\n", err.msg);
+            return 1;
+        }
+        int vocab_rc = data ? disk_vocab(&vocab, &disk, (size_t)min_count, &err)
+                            : xcap_shapes_vocab(&vocab, &cfg, o.seed, &err);
+        if (vocab_rc != 0 ||
             !(m = xcap_model_create(&cfg, &vocab, o.seed, &err)) ||
             xcap_trainer_create(&t, m, &o, &err) != 0) {
             fprintf(stderr, "xcap train: %s\n", err.msg);
             xcap_model_free(m);
+            xcap_disk_data_free(&disk);
             return 1;
         }
     }
+    if (resume && data && load_disk(&disk, data, images, split, &m->cfg, &err) != 0) {
+        fprintf(stderr, "xcap train: %s\n", err.msg);
+        xcap_trainer_free(&t);
+        xcap_model_free(m);
+        return 1;
+    }
+    if (data) fprintf(stderr, "data: %s, %zu images, %zu captions\n", data, disk.ds.n_items, disk.ds.n_captions);
     fprintf(stderr, "model: %zux%zu input, %zux%zu patches, d=%zu, %zu heads, %zu enc + %zu dec layers, "
                     "vocab %zu, %zu parameters\n",
             m->cfg.image_w, m->cfg.image_h, xcap_config_grid_w(&m->cfg), xcap_config_grid_h(&m->cfg),
@@ -150,7 +199,8 @@ int cmd_train(int argc, char **argv) {
     cli_progress_start(&prog, "images", "img", (t.opts.steps - first) * (long)t.opts.batch);
     int rc = 0;
     while (t.step < t.opts.steps) {
-        if (xcap_trainer_fill_shapes(&t, &err) != 0) {
+        if (data) xcap_trainer_fill_disk(&t, &disk);
+        else if (xcap_trainer_fill_shapes(&t, &err) != 0) {
             fprintf(stderr, "xcap train: %s\n", err.msg);
             rc = 1;
             break;
@@ -165,7 +215,7 @@ int cmd_train(int argc, char **argv) {
                      t.opts.steps);
             cli_progress_show(&prog, (t.step - first) * (long)t.opts.batch, extra);
         }
-        if ((val_every > 0 && t.step % val_every == 0) || last) {
+        if (!data && ((val_every > 0 && t.step % val_every == 0) || last)) {
             cli_progress_end(&prog);
             validate(m, t.step, (size_t)val_count, t.opts.seed, prog.start);
         }
@@ -195,5 +245,6 @@ int cmd_train(int argc, char **argv) {
     }
     xcap_trainer_free(&t);
     xcap_model_free(m);
+    xcap_disk_data_free(&disk);
     return rc;
 }

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/rng.h"
 #include "nn/safetensors.h"
 #include "vision/image.h"
 #include "vision/shapes.h"
@@ -113,6 +114,21 @@ int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err) {
     }
     vis_scene_free(&scene);
     return 0;
+}
+
+void xcap_trainer_fill_disk(xcap_trainer *t, const xcap_disk_data *d) {
+    const xcap_config *cfg = &t->model->cfg;
+    xcap_batch *b = &t->batch;
+    size_t N = xcap_config_patches(cfg), pd = 3 * cfg->patch * cfg->patch;
+    b->batch = t->opts.batch;
+    for (size_t i = 0; i < b->batch; i++) {
+        uint64_t h = nn_seed_mix(t->opts.seed, (uint64_t)t->step * t->opts.batch + i);
+        const txt_ds_item *item = &d->ds.items[h % d->ds.n_items];
+        size_t which = (size_t)((h >> 32) % item->n_captions);
+        vis_patchify(b->patches + i * N * pd, d->pixels + (size_t)(item - d->ds.items) * d->image_bytes,
+                     cfg->image_w, cfg->image_h, cfg->patch);
+        xcap_batch_set_caption(b, t->model, i, item->captions[which].text);
+    }
 }
 
 float xcap_trainer_step(xcap_trainer *t) {

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "model/batch.h"
+#include "model/disk_data.h"
 #include "nn/adamw.h"
 
 typedef struct {
@@ -40,6 +41,10 @@ void xcap_trainer_free(xcap_trainer *t);
 
 /* Fills the batch with shapes-world scenes for the current step (train split). */
 int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err);
+
+/* Fills the batch from a dataset on disk: sample i of step s is image
+ * hash(seed, s·batch + i) mod n_items with one of its captions. */
+void xcap_trainer_fill_disk(xcap_trainer *t, const xcap_disk_data *d);
 
 /* One step on the filled batch: forward, backward, clip, AdamW; returns the loss. */
 float xcap_trainer_step(xcap_trainer *t);
