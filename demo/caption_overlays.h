@@ -62,11 +62,14 @@ int cap_mkdir(const char *path, int parents, nn_error *err);
 typedef struct {
     ovl_options ovl;   /* colormap, upsampling, alpha, font */
     int heads_grid;    /* also heads/NN_word.png: every layer × head of the word */
-    int write_image;   /* also image.png: the original (the HTML viewer shows it) */
+    int write_image;   /* also image.png: the image itself (the HTML viewer shows it) */
+    int view_w, view_h;/* > 0: NN_word.png and image.png are drawn at this size instead of the
+                          image's own (for a viewer; a whole-factor enlargement keeps the
+                          pixels square); strip.png and the heads grids are unchanged */
 } cap_overlay_opts;
 
 /* Writes one image's overlays into dir (created if missing): NN_word.png per word at the
- * image's size, strip.png (the image and every word with the caption) and, as asked,
+ * image's size (or view_w × view_h), strip.png (the image and every word with the caption) and, as asked,
  * heads/NN_word.png and image.png. sel holds the chosen map of every word
  * (n_words × grid_h × grid_w, from cap_map_select). */
 int cap_overlays_write(const char *dir, const vis_image *img, const xcap_caption *cap,

@@ -14,6 +14,7 @@ static const command COMMANDS[] = {
     {"caption", cmd_caption, "caption images and write per-word attention overlays"},
     {"train", cmd_train, "train a captioner on the shapes world"},
     {"scenes", cmd_scenes, "write shapes-world scenes (PNGs + captions.json)"},
+    {"eval", cmd_eval, "score a model's captions: exact match, BLEU-4, CIDEr-D"},
 };
 
 /* Prints the list of subcommands to f. */

@@ -1,0 +1,220 @@
+/* caption_json.c — streaming the --json document of `xcap caption`; atomic text files. */
+#include "demo/caption_json.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define PATH_CAP 4096
+
+struct cap_json {
+    FILE *f;
+    int to_stdout;
+    char path[PATH_CAP], tmp[PATH_CAP + 32];
+    size_t n_images;
+    cJSON *errors;   /* array, written at the end */
+};
+
+/* The double nearest to v rounded to 6 significant digits (so cJSON prints it short). */
+static double round6(float v) {
+    if (!(v == v) || v - v != 0.0f) return 0.0; /* NaN or infinite: JSON has no such number */
+    char buf[32];
+    snprintf(buf, sizeof buf, "%.6g", (double)v);
+    return strtod(buf, NULL);
+}
+
+/* A gh × gw array of arrays from map (row-major). */
+static cJSON *grid_rows(const float *map, size_t gw, size_t gh) {
+    cJSON *rows = cJSON_CreateArray();
+    for (size_t r = 0; rows && r < gh; r++) {
+        cJSON *row = cJSON_CreateArray();
+        if (!row || !cJSON_AddItemToArray(rows, row)) {
+            cJSON_Delete(row);
+            cJSON_Delete(rows);
+            return NULL;
+        }
+        for (size_t c = 0; c < gw; c++) {
+            cJSON *v = cJSON_CreateNumber(round6(map[r * gw + c]));
+            if (!v || !cJSON_AddItemToArray(row, v)) {
+                cJSON_Delete(v);
+                cJSON_Delete(rows);
+                return NULL;
+            }
+        }
+    }
+    return rows;
+}
+
+/* [layers][heads][gh][gw] of word w. */
+static cJSON *all_heads_json(const xcap_caption *cap, size_t w) {
+    size_t N = cap->grid_w * cap->grid_h;
+    cJSON *layers = cJSON_CreateArray();
+    for (size_t l = 0; layers && l < cap->layers; l++) {
+        cJSON *heads = cJSON_CreateArray();
+        if (!heads || !cJSON_AddItemToArray(layers, heads)) {
+            cJSON_Delete(heads);
+            cJSON_Delete(layers);
+            return NULL;
+        }
+        for (size_t h = 0; h < cap->heads; h++) {
+            const float *map = cap->maps + ((w * cap->layers + l) * cap->heads + h) * N;
+            cJSON *g = grid_rows(map, cap->grid_w, cap->grid_h);
+            if (!g || !cJSON_AddItemToArray(heads, g)) {
+                cJSON_Delete(g);
+                cJSON_Delete(layers);
+                return NULL;
+            }
+        }
+    }
+    return layers;
+}
+
+cJSON *cap_json_image(const char *file, const xcap_caption *cap, const float *sel, int all_heads,
+                      const char *overlays) {
+    size_t N = cap->grid_w * cap->grid_h;
+    cJSON *o = cJSON_CreateObject(), *grid = NULL, *words = NULL;
+    if (!o) return NULL;
+    int ok = cJSON_AddStringToObject(o, "file", file) && cJSON_AddNumberToObject(o, "width", cap->width) &&
+             cJSON_AddNumberToObject(o, "height", cap->height) &&
+             (grid = cJSON_AddArrayToObject(o, "grid")) &&
+             cJSON_AddItemToArray(grid, cJSON_CreateNumber((double)cap->grid_w)) &&
+             cJSON_AddItemToArray(grid, cJSON_CreateNumber((double)cap->grid_h)) &&
+             cJSON_AddStringToObject(o, "caption", cap->text) &&
+             cJSON_AddNumberToObject(o, "score", round6(cap->logprob)) &&
+             cJSON_AddNumberToObject(o, "eos_prob", round6(cap->eos_prob)) &&
+             (!overlays || cJSON_AddStringToObject(o, "overlays", overlays)) &&
+             (words = cJSON_AddArrayToObject(o, "words"));
+    for (size_t w = 0; ok && w < cap->n_words; w++) {
+        cJSON *wo = cJSON_CreateObject(), *att = NULL, *heads = NULL;
+        ok = wo && cJSON_AddItemToArray(words, wo);
+        if (!ok) {
+            cJSON_Delete(wo);
+            break;
+        }
+        ok = cJSON_AddStringToObject(wo, "word", cap->words[w]) &&
+             cJSON_AddNumberToObject(wo, "prob", round6(cap->probs[w])) &&
+             (att = grid_rows(sel + w * N, cap->grid_w, cap->grid_h)) &&
+             cJSON_AddItemToObject(wo, "attention", att);
+        if (ok && all_heads)
+            ok = (heads = all_heads_json(cap, w)) && cJSON_AddItemToObject(wo, "heads", heads);
+    }
+    if (!ok) {
+        cJSON_Delete(o);
+        return NULL;
+    }
+    return o;
+}
+
+/* Writes a JSON string (quoted, escaped) to f. */
+static int put_string(FILE *f, const char *s) {
+    cJSON *str = cJSON_CreateString(s ? s : "");
+    char *txt = str ? cJSON_PrintUnformatted(str) : NULL;
+    int rc = txt && fputs(txt, f) >= 0 ? 0 : -1;
+    cJSON_free(txt);
+    cJSON_Delete(str);
+    return rc;
+}
+
+int cap_json_open(cap_json **out, const char *path, const char *model, const char *map_desc,
+                  nn_error *err) {
+    *out = NULL;
+    cap_json *j = calloc(1, sizeof *j);
+    if (!j || !(j->errors = cJSON_CreateArray())) {
+        free(j);
+        return nn_fail(err, "%s: out of memory", path);
+    }
+    j->to_stdout = strcmp(path, "-") == 0;
+    int n = snprintf(j->path, sizeof j->path, "%s", path);
+    int m = snprintf(j->tmp, sizeof j->tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof j->path || m < 0 || (size_t)m >= sizeof j->tmp) {
+        cJSON_Delete(j->errors);
+        free(j);
+        return nn_fail(err, "%s: path too long", path);
+    }
+    j->f = j->to_stdout ? stdout : fopen(j->tmp, "w");
+    if (!j->f) {
+        int e = errno;
+        cJSON_Delete(j->errors);
+        free(j);
+        return nn_fail(err, "%s: cannot create (%s)", path, strerror(e));
+    }
+    fputs("{\"model\": ", j->f);
+    put_string(j->f, model);
+    fputs(",\n\"map\": ", j->f);
+    put_string(j->f, map_desc);
+    fputs(",\n\"images\": [", j->f);
+    *out = j;
+    return 0;
+}
+
+int cap_json_add(cap_json *j, const char *file, const xcap_caption *cap, const float *sel,
+                 int all_heads, const char *overlays, nn_error *err) {
+    cJSON *o = cap_json_image(file, cap, sel, all_heads, overlays);
+    char *txt = o ? cJSON_PrintUnformatted(o) : NULL;
+    cJSON_Delete(o);
+    if (!txt) return nn_fail(err, "%s: out of memory for the JSON of %s", j->path, file);
+    int ok = fputs(j->n_images ? ",\n" : "\n", j->f) >= 0 && fputs(txt, j->f) >= 0;
+    cJSON_free(txt);
+    if (!ok) return nn_fail(err, "%s: cannot write (%s)", j->path, strerror(errno));
+    j->n_images++;
+    return 0;
+}
+
+int cap_json_add_error(cap_json *j, const char *file, const char *message, nn_error *err) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o || !cJSON_AddStringToObject(o, "file", file) ||
+        !cJSON_AddStringToObject(o, "error", message) || !cJSON_AddItemToArray(j->errors, o)) {
+        cJSON_Delete(o);
+        return nn_fail(err, "%s: out of memory", j->path);
+    }
+    return 0;
+}
+
+int cap_json_close(cap_json *j, nn_error *err) {
+    char *errs = cJSON_PrintUnformatted(j->errors);
+    int ok = errs && fprintf(j->f, "%s],\n\"errors\": %s}\n", j->n_images ? "\n" : "", errs) > 0;
+    cJSON_free(errs);
+    int e = ok ? 0 : (errno ? errno : ENOMEM);
+    if (j->to_stdout) {
+        if (fflush(stdout) != 0 && !e) e = errno;
+    } else {
+        if (fclose(j->f) != 0 && !e) e = errno ? errno : EIO;
+        if (!e && rename(j->tmp, j->path) != 0) e = errno;
+        if (e) remove(j->tmp);
+    }
+    int rc = e ? nn_fail(err, "%s: cannot write (%s)", j->path, strerror(e)) : 0;
+    cJSON_Delete(j->errors);
+    free(j);
+    return rc;
+}
+
+void cap_json_abort(cap_json *j) {
+    if (!j) return;
+    if (!j->to_stdout) {
+        fclose(j->f);
+        remove(j->tmp);
+    } else {
+        fflush(stdout);
+    }
+    cJSON_Delete(j->errors);
+    free(j);
+}
+
+int cap_write_file(const char *path, const void *data, size_t len, nn_error *err) {
+    char tmp[PATH_CAP + 32];
+    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= sizeof tmp) return nn_fail(err, "%s: path too long", path);
+    FILE *f = fopen(tmp, "wb");
+    if (!f) return nn_fail(err, "%s: cannot create (%s)", path, strerror(errno));
+    errno = 0;
+    int e = fwrite(data, 1, len, f) == len ? 0 : (errno ? errno : EIO);
+    if (fclose(f) != 0 && !e) e = errno ? errno : EIO;
+    if (!e && rename(tmp, path) != 0) e = errno;
+    if (e) {
+        remove(tmp);
+        return nn_fail(err, "%s: cannot write (%s)", path, strerror(e));
+    }
+    return 0;
+}
