@@ -3,7 +3,6 @@
 #include "demo/caption_overlays.h"
 
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>

@@ -468,8 +468,15 @@ static int run_all(caption_run *r, xcap_context *ctx, size_t b) {
     return rc;
 }
 
-/* Loads the model and font, opens the outputs, captions everything; returns the exit code. */
-static int run(caption_run *r, const char *model_path) {
+/* Whether paths a and b name the same existing folder. */
+static int same_folder(const char *a, const char *b) {
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino;
+}
+
+/* Loads the model and font, opens the outputs, lists the inputs, captions everything;
+ * returns the exit code. */
+static int run(caption_run *r, const char *model_path, const char **inputs, size_t n_inputs) {
     const caption_opts *o = r->o;
     char msg[512];
     xcap_model *m = xcap_model_load(model_path, msg, sizeof msg);
@@ -485,7 +492,7 @@ static int run(caption_run *r, const char *model_path) {
     int code = 0;
     ovl_font *font = NULL;
     xcap_context *ctx = NULL;
-    size_t b = (size_t)o->batch < r->n_items ? (size_t)o->batch : r->n_items;
+    size_t b = 0;
     ovl_options_default(&r->ovl.ovl);
     r->ovl.ovl.cmap = o->cmap;
     r->ovl.ovl.upsample = o->upsample;
@@ -496,6 +503,15 @@ static int run(caption_run *r, const char *model_path) {
     if (o->overlays && cap_mkdir(o->overlays, 1, &err) != 0) goto fail;
     if (o->json && cap_json_open(&r->json, o->json, model_path, r->choice.desc, &err) != 0) goto fail;
     if (o->html && cap_html_open(&r->html, o->html, model_path, r->choice.desc, &err) != 0) goto fail;
+    if (o->overlays && o->html && same_folder(o->overlays, o->html)) {
+        code = bad_args("--overlays and --html need different folders (the viewer draws its own)");
+        goto done;
+    }
+    if (collect_inputs(r, inputs, n_inputs) != 0) {
+        code = 1;
+        goto done;
+    }
+    b = (size_t)o->batch < r->n_items ? (size_t)o->batch : r->n_items;
     ctx = xcap_context_create(m, b ? b : 1, msg, sizeof msg);
     if (!ctx) {
         nn_fail(&err, "%s", msg);
@@ -561,12 +577,8 @@ int cmd_caption(int argc, char **argv) {
     if (cap_model_path(model_path, sizeof model_path, o.model, &err) != 0) {
         fprintf(stderr, "xcap caption: %s\n", err.msg);
         code = 1;
-    } else if (collect_inputs(&r, inputs, n_inputs) != 0) {
-        code = 1;
-    } else if (r.n_items == 0) {
-        code = 1; /* every argument was an empty or unreadable folder, already reported */
     } else {
-        code = run(&r, model_path);
+        code = run(&r, model_path, inputs, n_inputs);
     }
     for (size_t i = 0; i < r.n_items; i++) free(r.items[i].path);
     free(r.items);

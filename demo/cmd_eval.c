@@ -194,7 +194,8 @@ static void print_table(FILE *f, const eval_args *a, const eval_run *r) {
         fprintf(f, "data         %s (images in %s%s%s)\n", a->data, r->images,
                 a->split ? ", split " : "", a->split ? a->split : "");
         fprintf(f, "images       %zu", s->count);
-        if (r->rep.skipped) fprintf(f, "  (%zu skipped; first: %s)", r->rep.skipped, r->rep.first_skipped);
+        if (r->rep.skipped)
+            fprintf(f, "  (%zu skipped; first: %s)", r->rep.skipped, r->rep.first_skipped);
         fputc('\n', f);
     } else {
         fprintf(f, "data         shapes world, split %s, seed %llu\n", a->split ? a->split : "val",
@@ -205,8 +206,8 @@ static void print_table(FILE *f, const eval_args *a, const eval_run *r) {
     fprintf(f, "exact match  %.4f  (%zu/%zu)\n", s->exact, hits, s->count);
     for (int k = 1; k <= 3; k++)
         if (s->by_objects[k])
-            fprintf(f, "  %d object%s  %.4f  (%zu)\n", k, k == 1 ? " " : "s", s->exact_by_objects[k],
-                    s->by_objects[k]);
+            fprintf(f, "  %d object%s  %.4f  (%zu)\n", k, k == 1 ? " " : "s",
+                    s->exact_by_objects[k], s->by_objects[k]);
     if (s->by_objects[0] && s->by_objects[0] != s->count)
         fprintf(f, "  unknown    %.4f  (%zu)\n", s->exact_by_objects[0], s->by_objects[0]);
     fprintf(f, "BLEU-4       %.4f\n", s->bleu4);

@@ -55,8 +55,13 @@ int cap_model_path(char *out, size_t cap, const char *given, nn_error *err) {
         snprintf(cand[n++], sizeof cand[0], "%s/../models/%s", dir, CAP_MODEL_DEFAULT_NAME);
     }
     snprintf(cand[n++], sizeof cand[0], "%s/models/%s", XCAP_DATA_DIR, CAP_MODEL_DEFAULT_NAME);
-    for (size_t i = 0; i < n; i++)
-        if (is_file(cand[i])) return copy_path(out, cap, cand[i], err);
+    for (size_t i = 0; i < n; i++) {
+        if (!is_file(cand[i])) continue;
+        char *real = realpath(cand[i], NULL); /* "bin/../models/x" reads better resolved */
+        int rc = copy_path(out, cap, real ? real : cand[i], err);
+        free(real);
+        return rc;
+    }
     return nn_fail(err, "no model given and none found (tried %s%s%s%s%s; use --model FILE or set %s)",
                    cand[0], n > 1 ? ", " : "", n > 1 ? cand[1] : "", n > 2 ? ", " : "",
                    n > 2 ? cand[2] : "", CAP_MODEL_ENV);

@@ -181,7 +181,9 @@ static int dataset_fetch(void *user, size_t i, size_t slot, eval_input *in, nn_e
     char path[EVAL_PATH_MAX];
     int len = snprintf(path, sizeof path, "%s/%s", s->dir, it->file_name);
     vis_image_free(&s->images[slot]);
-    if (len < 0 || (size_t)len >= sizeof path)
+    if (!txt_dataset_safe_name(it->file_name))  /* the loader refuses these; a hand-made set? */
+        nn_fail(err, "'%s' would read outside %s", it->file_name, s->dir);
+    else if (len < 0 || (size_t)len >= sizeof path)
         nn_fail(err, "%s/%s: path too long", s->dir, it->file_name);
     else if (vis_image_load(&s->images[slot], path, err) == 0) {
         *in = (eval_input){s->images[slot].rgb, s->images[slot].width, s->images[slot].height,
@@ -192,6 +194,8 @@ static int dataset_fetch(void *user, size_t i, size_t slot, eval_input *in, nn_e
     char why[sizeof err->msg];
     snprintf(why, sizeof why, "%s", err->msg);
     nn_fail(err, "%s (image id %.100s)", why, it->id);
+    for (char *p = err->msg; *p; p++)  /* names from the file stay on one line */
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
     return s->skip_bad ? 1 : -1;
 }
 

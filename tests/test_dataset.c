@@ -216,6 +216,8 @@ static void test_refusals(void **state) {
          NAME ": images[1]: file_name '/etc/passwd' is absolute; refused"},
         {IMG2 "{\"id\":2,\"file_name\":\"../secret.png\"}]," ANN2,
          NAME ": images[1]: file_name '../secret.png' is going up with '..'; refused"},
+        {IMG2 "{\"id\":2,\"file_name\":\"/a\\nb\"}]," ANN2,  /* stays one line */
+         NAME ": images[1]: file_name '/a?b' is absolute"},
         {IMG2 "{\"id\":2,\"file_name\":\"x/../../b.png\"}]," ANN2,
          NAME ": images[1]: file_name 'x/../../b.png' is going up"},
         {IMG2 "{\"id\":2,\"file_name\":\"b.png\",\"width\":-3}]," ANN2,
@@ -524,6 +526,29 @@ static void test_eval_scenes_equals_shapes(void **state) {
     xcap_model_free(m);
 }
 
+/* The same scenes scored from disk (PNG + captions.json) and made in memory agree exactly. */
+static void test_eval_disk_equals_memory(void **state) {
+    (void)state;
+    txt_dataset ds;
+    char *dir = export_and_load(&ds, 12, 31);  /* val split, at the model's 48x32 */
+    xcap_model *m = fixture_model();
+    xcap_eval_opts o = xcap_eval_default_opts();
+    o.batch = 5;
+    xcap_eval_report disk, mem;
+    nn_error err = {{0}};
+    if (xcap_eval_dataset(&disk, m, &ds, dir, &o, &err) != 0) fail_msg("%s", err.msg);
+    if (xcap_eval_scenes(&mem, m, VIS_SPLIT_VAL, 31, 12, &o, &err) != 0) fail_msg("%s", err.msg);
+    assert_int_equal(disk.scores.count, 12);
+    assert_true(disk.scores.exact == mem.scores.exact);
+    assert_true(disk.scores.bleu4 == mem.scores.bleu4);
+    assert_true(disk.scores.cider_d == mem.scores.cider_d);
+    for (int k = 0; k < 4; k++) assert_int_equal(disk.scores.by_objects[k], mem.scores.by_objects[k]);
+    xcap_model_free(m);
+    txt_dataset_free(&ds);
+    remove_tree(dir);
+    free(dir);
+}
+
 /* Writes a COCO file naming images/scene_%06d.png for the scenes in `which`, with
  * references[j] (and a second, unrelated reference) as their captions. */
 static void write_refs(const char *path, const size_t *which, char *const *refs, size_t n) {
@@ -806,6 +831,7 @@ int main(void) {
         cmocka_unit_test(test_reads_scenes_export),
         cmocka_unit_test(test_eval_dataset_figures),
         cmocka_unit_test(test_eval_scenes_equals_shapes),
+        cmocka_unit_test(test_eval_disk_equals_memory),
         cmocka_unit_test(test_eval_hits_and_misses),
         cmocka_unit_test(test_eval_bad_image),
         cmocka_unit_test(test_cli),

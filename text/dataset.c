@@ -19,7 +19,8 @@ typedef struct {
     nn_error *err;
 } ds_ctx;
 
-/* Fills the error with "NAME: message" and returns -1. */
+/* Fills the error with "NAME: message" (control characters that a name or id from the file
+ * may carry shown as '?', so the message stays one line) and returns -1. */
 static int ds_fail(const ds_ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static int ds_fail(const ds_ctx *c, const char *fmt, ...) {
     char msg[sizeof c->err->msg];
@@ -27,7 +28,10 @@ static int ds_fail(const ds_ctx *c, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return nn_fail(c->err, "%s: %s", c->name, msg);
+    nn_fail(c->err, "%s: %s", c->name, msg);
+    for (char *p = c->err ? c->err->msg : msg; *p; p++)
+        if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+    return -1;
 }
 
 txt_dataset_opts txt_dataset_default_opts(void) {
@@ -217,8 +221,10 @@ static int parse_objects(const ds_ctx *c, const cJSON *img, size_t i, txt_ds_ite
     const cJSON *o;
     cJSON_ArrayForEach(o, objs) {
         txt_ds_object *d = &item->objects[k];
-        if (!cJSON_IsObject(o)) return ds_fail(c, "images[%zu].objects[%zu] is not an object", i, k);
-        if (opt_label(o, "shape", d->shape, TXT_DS_LABEL) || opt_label(o, "colour", d->colour, TXT_DS_LABEL) ||
+        if (!cJSON_IsObject(o))
+            return ds_fail(c, "images[%zu].objects[%zu] is not an object", i, k);
+        if (opt_label(o, "shape", d->shape, TXT_DS_LABEL) ||
+            opt_label(o, "colour", d->colour, TXT_DS_LABEL) ||
             opt_label(o, "size", d->size, TXT_DS_LABEL))
             return ds_fail(c, "images[%zu].objects[%zu]: shape, colour and size must be strings of "
                            "at most %d bytes", i, k, TXT_DS_LABEL - 1);
@@ -388,7 +394,8 @@ static int no_split_match(const ds_ctx *c, const txt_ds_item *items, size_t n, c
     for (size_t i = 0; i < n && listed < MAX_SPLITS_LISTED; i++) {
         const char *s = items[i].split;
         int seen = 0;
-        for (size_t j = 0; s && j < i && !seen; j++) seen = items[j].split && !strcmp(items[j].split, s);
+        for (size_t j = 0; s && j < i && !seen; j++)
+            seen = items[j].split && !strcmp(items[j].split, s);
         if (!s || seen) continue;
         int w = snprintf(list + len, sizeof list - len, "%s%s", listed ? ", " : "", s);
         if (w < 0 || (size_t)w >= sizeof list - len) break;
