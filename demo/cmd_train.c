@@ -7,7 +7,7 @@
 
 #include "demo/cli.h"
 #include "demo/commands.h"
-#include "model/evaluate.h"
+#include "model/eval_dataset.h"
 #include "model/train.h"
 #include "nn/ops.h"
 #include "vision/shapes.h"
@@ -72,13 +72,16 @@ static int disk_vocab(txt_vocab *v, const xcap_disk_data *d, size_t min_count, n
 
 /* Runs validation and prints one line to stderr. */
 static void validate(const xcap_model *m, long step, size_t count, uint64_t seed, double start) {
-    xcap_eval_result r;
+    xcap_eval_report rep;
     nn_error err;
     double t0 = cli_now();
-    if (xcap_eval_shapes(&r, m, VIS_SPLIT_VAL, seed ^ 0x7a11d, count, 64, &err) != 0) {
+    xcap_eval_opts o = xcap_eval_default_opts();
+    o.batch = 64;
+    if (xcap_eval_scenes(&rep, m, VIS_SPLIT_VAL, seed ^ 0x7a11d, count, &o, &err) != 0) {
         fprintf(stderr, "xcap train: validation failed: %s\n", err.msg);
         return;
     }
+    const xcap_eval_result r = rep.scores;
     fprintf(stderr,
             "val step %ld (%.1f min): exact %.3f (1 obj %.3f, 2 obj %.3f, 3 obj %.3f)  BLEU-4 %.4f  "
             "CIDEr-D %.3f  [%zu scenes, %.1fs]\n",

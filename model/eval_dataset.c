@@ -244,7 +244,7 @@ typedef struct {
     char (*ids)[24];                                 /* [count]: the scene index as text */
 } scenes_src;
 
-/* Generates scene i into slot, exactly as xcap_eval_shapes does. */
+/* Generates scene i into slot, as training validation and `xcap eval` do. */
 static int scenes_fetch(void *user, size_t i, size_t slot, eval_input *in, nn_error *err) {
     scenes_src *s = user;
     vis_scene *sc = &s->scenes[slot];

@@ -2,7 +2,7 @@
  * text/dataset.h) or on shapes-world scenes, in batches, with a progress callback.
  *
  * Every image is captioned (greedy unless opts.params says otherwise) and the corpus is
- * scored as in model/evaluate.h: exact match (overall and by object count), corpus BLEU-4
+ * scored: exact match (overall and by object count), corpus BLEU-4
  * and CIDEr-D (text/metrics.h). The object count of a dataset image comes from its
  * ground-truth "objects" (what `xcap scenes` writes); images without them count under
  * index 0 ("unknown").
@@ -19,9 +19,17 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "model/evaluate.h"
+#include "model/model.h"
 #include "model/xcap.h"
 #include "text/dataset.h"
+
+typedef struct {
+    size_t count;
+    double exact;               /* fraction of captions equal to a reference */
+    size_t by_objects[4];       /* scenes with k objects (index k) */
+    double exact_by_objects[4]; /* exact match among them */
+    double bleu4, cider_d;
+} xcap_eval_result;
 
 /* Called after each batch: items done (captioned or skipped) out of total. */
 typedef void (*xcap_eval_progress_fn)(void *user, size_t done, size_t total);
@@ -53,8 +61,7 @@ int xcap_eval_dataset(xcap_eval_report *rep, const xcap_model *m, const txt_data
                       const char *image_dir, const xcap_eval_opts *opts, nn_error *err);
 
 /* Captions and scores `count` shapes-world scenes of split (0 train, 1 val, 2 heldout) with
- * seeds vis_scene_seed(seed, i), drawn at the model's input size: the same scenes and
- * figures as xcap_eval_shapes, plus the callbacks. opts.limit and skip_bad do not apply. */
+ * seeds vis_scene_seed(seed, i), drawn at the model's input size. opts.limit and skip_bad do not apply. */
 int xcap_eval_scenes(xcap_eval_report *rep, const xcap_model *m, int split, uint64_t seed,
                      size_t count, const xcap_eval_opts *opts, nn_error *err);
 

@@ -93,8 +93,8 @@ static void test_cached_equals_full_recompute(void **state) {
         for (size_t t = 0; t < n; t++) {
             /* position t predicts word t: its argmax and its cross-attention map */
             const float *logits = b.dec.logits + t * V;
-            size_t best = 0;
-            for (size_t v = 1; v < V; v++)
+            size_t best = TXT_EOS;  /* <pad> and <bos> are never generated */
+            for (size_t v = TXT_EOS; v < V; v++)
                 if (logits[v] > logits[best]) best = v;
             assert_int_equal((int)best, ids[t]);
             for (size_t l = 0; l < L; l++)
@@ -225,6 +225,28 @@ static void test_batch_equals_single(void **state) {
     }
 }
 
+static void test_special_tokens_never_generated(void **state) {
+    world *w = *state;
+    /* make <bos> and <pad> the most likely outputs; generation must still avoid them */
+    float *b = w->m->params + w->m->dec.head_b;
+    float saved[2] = {b[TXT_PAD], b[TXT_BOS]};
+    b[TXT_PAD] = b[TXT_BOS] = 1e3f;
+    xcap_params p = xcap_default_params();
+    for (int beam = 1; beam <= 3; beam += 2) {
+        p.beam = beam;
+        xcap_caption a;
+        caption(w, 0, &p, &a);
+        assert_true(a.n_words > 0);
+        for (size_t i = 0; i < a.n_words; i++) {
+            assert_string_not_equal(a.words[i], "<pad>");
+            assert_string_not_equal(a.words[i], "<bos>");
+        }
+        xcap_caption_free(&a);
+    }
+    b[TXT_PAD] = saved[0];
+    b[TXT_BOS] = saved[1];
+}
+
 static void test_max_tokens_limits_length(void **state) {
     world *w = *state;
     xcap_params p = xcap_default_params();
@@ -259,6 +281,7 @@ int main(void) {
         cmocka_unit_test(test_sampling_repeats_for_a_seed),
         cmocka_unit_test(test_low_temperature_equals_greedy),
         cmocka_unit_test(test_batch_equals_single),
+        cmocka_unit_test(test_special_tokens_never_generated),
         cmocka_unit_test(test_max_tokens_limits_length),
         cmocka_unit_test(test_bad_params_are_refused),
     };

@@ -29,6 +29,14 @@ void txt_gen_scratch_take(txt_gen_scratch *s, nn_arena *ar, const txt_decoder_di
     s->row_image = (int *)nn_arena_take(ar, rows);
 }
 
+/* <pad> and <bos> are never generated: their logits become -INFINITY for `rows` rows. */
+static void forbid_special(float *logits, size_t rows, size_t v) {
+    for (size_t r = 0; r < rows; r++) {
+        logits[r * v + TXT_PAD] = -INFINITY;
+        logits[r * v + TXT_BOS] = -INFINITY;
+    }
+}
+
 /* out[i] = log_softmax(logits)[i] over v entries. */
 static void log_softmax(float *out, const float *logits, size_t v) {
     float mx = logits[0];
@@ -55,6 +63,7 @@ void txt_generate_batch(txt_gen_result *out, size_t n_images, txt_decoder_cache 
     }
     for (size_t pos = 0; pos < max && open > 0; pos++) {
         txt_decoder_step(c, s->row_tokens, s->row_image, pos, n_images, params, w, dm);
+        forbid_special(c->logits, n_images, V);
         for (size_t r = 0; r < n_images; r++) {
             txt_gen_result *o = &out[r];
             if (o->n > 0 && o->tokens[o->n - 1] == TXT_EOS) continue;
@@ -107,6 +116,7 @@ void txt_generate_beam(txt_gen_result *out, size_t image, txt_decoder_cache *c,
             s->row_image[b] = (int)image;
         }
         txt_decoder_step(c, s->row_tokens, s->row_image, pos, alive, params, w, dm);
+        forbid_special(c->logits, alive, V);
         /* candidates: the k best tokens of every live beam */
         size_t n_cand = 0;
         for (size_t b = 0; b < alive; b++) {
