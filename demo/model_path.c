@@ -47,12 +47,14 @@ int cap_model_path(char *out, size_t cap, const char *given, nn_error *err) {
     const char *env = getenv(CAP_MODEL_ENV);
     if (env && *env) return copy_path(out, cap, env, err);
 
-    char dir[PATH_CAP], cand[3][PATH_CAP + 64];
+    char dir[PATH_CAP], cand[4][PATH_CAP + 64];
     exe_dir(dir, sizeof dir);
     size_t n = 0;
     if (dir[0]) {
         snprintf(cand[n++], sizeof cand[0], "%s/models/%s", dir, CAP_MODEL_DEFAULT_NAME);
         snprintf(cand[n++], sizeof cand[0], "%s/../models/%s", dir, CAP_MODEL_DEFAULT_NAME);
+        /* an install under any prefix: PREFIX/bin/xcap and PREFIX/share/xcap/models */
+        snprintf(cand[n++], sizeof cand[0], "%s/../share/xcap/models/%s", dir, CAP_MODEL_DEFAULT_NAME);
     }
     snprintf(cand[n++], sizeof cand[0], "%s/models/%s", XCAP_DATA_DIR, CAP_MODEL_DEFAULT_NAME);
     for (size_t i = 0; i < n; i++) {
@@ -62,7 +64,11 @@ int cap_model_path(char *out, size_t cap, const char *given, nn_error *err) {
         free(real);
         return rc;
     }
-    return nn_fail(err, "no model given and none found (tried %s%s%s%s%s; use --model FILE or set %s)",
-                   cand[0], n > 1 ? ", " : "", n > 1 ? cand[1] : "", n > 2 ? ", " : "",
-                   n > 2 ? cand[2] : "", CAP_MODEL_ENV);
+    char tried[4 * (PATH_CAP + 66)] = "";
+    for (size_t i = 0; i < n; i++) {
+        strcat(tried, i ? ", " : "");
+        strcat(tried, cand[i]);
+    }
+    return nn_fail(err, "no model given and none found (tried %s; use --model FILE or set %s)",
+                   tried, CAP_MODEL_ENV);
 }

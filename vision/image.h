@@ -9,7 +9,7 @@
 #include "nn/error.h"
 
 #define VIS_IMAGE_MAX_SIDE 16384          /* larger images are refused */
-#define VIS_IMAGE_MAX_PIXELS (64u << 20)  /* 64 Mpixel */
+#define VIS_IMAGE_MAX_PIXELS 100000000u  /* 100 megapixels */
 
 typedef struct {
     unsigned char *rgb;  /* height × width × 3, row-major */
