@@ -12,6 +12,7 @@
  * Activation and scratch buffers are filled with NaN before use, so a kernel that reads
  * memory it did not write first poisons the result. */
 #include "tests/util/check.h"
+#include "tests/util/fd.h"
 
 #include <math.h>
 #include <stdint.h>
@@ -25,24 +26,9 @@
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-/* n floats from calloc (fails the test when out of memory). */
-static float *fbuf(size_t n) {
-    float *p = calloc(n ? n : 1, sizeof *p);
-    assert_non_null(p);
-    return p;
-}
-
 /* Fills x with uniform values in [lo, hi). */
 static void fill_uniform(nn_rng *r, float *x, size_t n, float lo, float hi) {
     for (size_t i = 0; i < n; i++) x[i] = lo + (hi - lo) * nn_rng_uniform(r);
-}
-
-/* Largest |x[i]|. */
-static double max_abs(const float *x, size_t n) {
-    double m = 0.0;
-    for (size_t i = 0; i < n; i++)
-        if (fabs(x[i]) > m) m = fabs(x[i]);
-    return m;
 }
 
 /* Hands out buffers from one block: `take` is run once to measure and once for real.
@@ -71,59 +57,6 @@ static float *arena_alloc(take_fn take, void *ctx) {
  * error ~3e-4). Every checked tensor has a numeric gradient of at least 0.05 (asserted)
  * and components are O(0.1..5), so a sign error (2|g|), a missing term or a lost factor
  * is far above FD_ATOL + FD_RTOL * |g|. */
-#define FD_H 1e-2f
-#define FD_ATOL 1e-3
-#define FD_RTOL 1e-2
-
-typedef void (*fwd_fn)(void *ctx, float *out);
-
-typedef struct {
-    fwd_fn f;
-    void *ctx;
-    float *out;
-    const float *R;
-    size_t n_out;
-} fd_problem;
-
-/* L = sum(out * R) after one forward, in double. */
-static double fd_loss(const fd_problem *p) {
-    p->f(p->ctx, p->out);
-    double L = 0.0;
-    for (size_t i = 0; i < p->n_out; i++) L += (double)p->out[i] * p->R[i];
-    return L;
-}
-
-/* num[i] = dL/dx[i] by central differences, perturbing x in place. */
-static void fd_grad(float *num, float *x, size_t n, const fd_problem *p) {
-    for (size_t i = 0; i < n; i++) {
-        float x0 = x[i], xp = x0 + FD_H, xm = x0 - FD_H;
-        x[i] = xp;
-        double lp = fd_loss(p);
-        x[i] = xm;
-        double lm = fd_loss(p);
-        x[i] = x0;
-        num[i] = (float)((lp - lm) / ((double)xp - (double)xm));
-    }
-}
-
-/* Analytic gradient of the n inputs at x against finite differences; the numeric gradient
- * must reach min_mag (so the comparison can fail). */
-#define check_grad(analytic, x, n, p, min_mag) \
-    check_grad_impl((analytic), (x), (n), (p), (min_mag), #analytic, __FILE__, __LINE__)
-static void check_grad_impl(const float *analytic, float *x, size_t n, const fd_problem *p,
-                            double min_mag, const char *what, const char *file, int line) {
-    float *num = fbuf(n);
-    fd_grad(num, x, n, p);
-    if (max_abs(num, n) < min_mag) {
-        print_error("%s:%d: numeric gradient of %s is too small to test (max %g)\n", file, line,
-                    what, max_abs(num, n));
-        free(num);
-        _fail(file, line);
-        return;
-    }
-    check_close_impl(analytic, num, n, FD_ATOL, FD_RTOL, what, file, line);
-    free(num);
-}
 
 /* Every tensor of layout L: grads against finite differences of params. The key bias gets
  * no gradient in exact arithmetic (softmax ignores a per-row constant): there the analytic
@@ -300,7 +233,7 @@ static void check_backward(attn_world *W) {
     memset(W->grads, 0, W->L.total * sizeof(float));
     attn_world_fwd(W, W->out);
     attn_backward(dxq, dxkv, W->grads, W->R, &W->a, &W->sc, W->xq, W->xkv, W->params, &W->w, s);
-    fd_problem p = {attn_world_fwd, W, W->out, W->R, nq};
+    fd_problem p = {attn_world_fwd, W, W->out, W->R, nq, 1e-2f};
     check_grad(dxq, W->xq, nq, &p, 0.05);
     if (!self) check_grad(dxkv, W->xkv, nkv, &p, 0.05);
     check_param_grads(&W->L, W->grads, W->params, &p);
@@ -475,7 +408,7 @@ static void blk_attn_case(attn_shape s, int cross, uint64_t seed) {
     blk_world_fwd(&W, out);
     blk_attn_backward(dx, cross ? dmem : NULL, W.grads, R, &W.a, &W.sc, W.x, W.mem, W.params,
                       &W.w, &W.s);
-    fd_problem p = {blk_world_fwd, &W, out, R, nq};
+    fd_problem p = {blk_world_fwd, &W, out, R, nq, 1e-2f};
     check_grad(dx, W.x, nq, &p, 0.05);
     if (cross) check_grad(dmem, W.mem, nkv, &p, 0.05);
     check_param_grads(&W.L, W.grads, W.params, &p);
@@ -544,7 +477,7 @@ static void test_blk_mlp_backward_fd(void **state) {
     for (size_t i = 0; i < n; i++) want[i] += W.x[i];
     check_close(out, want, n, 1e-6, 1e-6);
     blk_mlp_backward(dx, W.grads, R, &W.a, &W.sc, W.x, W.params, &W.w, W.rows, W.d, W.ff);
-    fd_problem p = {mlp_world_fwd, &W, out, R, n};
+    fd_problem p = {mlp_world_fwd, &W, out, R, n, 1e-2f};
     check_grad(dx, W.x, n, &p, 0.05);
     check_param_grads(&W.L, W.grads, W.params, &p);
     free(h), free(g), free(want);

@@ -9,6 +9,7 @@
  *   saturation at large |x|).
  * - nn_rng: determinism, ranges, and rough moments. */
 #include "tests/util/check.h"
+#include "tests/util/fd.h"
 #include "tests/util/gemm_ref.h"
 
 #include <math.h>
@@ -21,24 +22,9 @@
 
 /* ---- helpers ------------------------------------------------------------------ */
 
-/* n floats from calloc (fails the test when out of memory). */
-static float *fbuf(size_t n) {
-    float *p = calloc(n ? n : 1, sizeof *p);
-    assert_non_null(p);
-    return p;
-}
-
 /* Fills x with uniform values in [lo, hi). */
 static void fill_uniform(nn_rng *r, float *x, size_t n, float lo, float hi) {
     for (size_t i = 0; i < n; i++) x[i] = lo + (hi - lo) * nn_rng_uniform(r);
-}
-
-/* Largest |x[i]|. */
-static double max_abs(const float *x, size_t n) {
-    double m = 0.0;
-    for (size_t i = 0; i < n; i++)
-        if (fabs(x[i]) > m) m = fabs(x[i]);
-    return m;
 }
 
 /* ---- finite differences ---------------------------------------------------------
@@ -60,65 +46,6 @@ static double max_abs(const float *x, size_t n) {
  * (asserted by check_grad), and the components are O(0.1..1): a sign error changes a
  * component by 2|g|, a missing term by that term's size, a wrong factor of 2 by |g| —
  * all far above 1e-3 + 1e-2 |g|. */
-#define FD_H 1e-3f
-#define FD_ATOL 1e-3
-#define FD_RTOL 1e-2
-
-typedef void (*fwd_fn)(void *ctx, float *out);
-
-typedef struct {
-    fwd_fn f;
-    void *ctx;
-    float *out;       /* n_out scratch for the forward */
-    const float *R;   /* n_out weights of the loss */
-    size_t n_out;
-} fd_problem;
-
-/* L = sum(out * R) after one forward, in double. */
-static double fd_loss(const fd_problem *p) {
-    p->f(p->ctx, p->out);
-    double L = 0.0;
-    for (size_t i = 0; i < p->n_out; i++) L += (double)p->out[i] * p->R[i];
-    return L;
-}
-
-/* num[i] = dL/dx[i] by central differences, perturbing x (read by the forward) in place.
- * Non-finite entries (masks) are not perturbed and get 0. */
-static void fd_grad(float *num, float *x, size_t n, const fd_problem *p) {
-    for (size_t i = 0; i < n; i++) {
-        float x0 = x[i];
-        if (!isfinite(x0)) {
-            num[i] = 0.0f;
-            continue;
-        }
-        float xp = x0 + FD_H, xm = x0 - FD_H;
-        x[i] = xp;
-        double lp = fd_loss(p);
-        x[i] = xm;
-        double lm = fd_loss(p);
-        x[i] = x0;
-        num[i] = (float)((lp - lm) / ((double)xp - (double)xm));
-    }
-}
-
-/* Checks the analytic gradient of the n inputs at x against finite differences and that
- * the gradient is not trivially small (so the comparison has power). */
-#define check_grad(analytic, x, n, p, min_mag) \
-    check_grad_impl((analytic), (x), (n), (p), (min_mag), #analytic, __FILE__, __LINE__)
-static void check_grad_impl(const float *analytic, float *x, size_t n, const fd_problem *p,
-                            double min_mag, const char *what, const char *file, int line) {
-    float *num = fbuf(n);
-    fd_grad(num, x, n, p);
-    if (max_abs(num, n) < min_mag) {
-        print_error("%s:%d: numeric gradient of %s is too small to test (max %g)\n", file, line,
-                    what, max_abs(num, n));
-        free(num);
-        _fail(file, line);
-        return;
-    }
-    check_close_impl(analytic, num, n, FD_ATOL, FD_RTOL, what, file, line);
-    free(num);
-}
 
 /* Fails unless twice == 2 * once elementwise (backward accumulates) and once is not all 0. */
 #define check_doubles(once, twice, n) \
@@ -230,7 +157,7 @@ static void test_linear_backward_fd(void **state) {
     fill_uniform(&r, R, 12, -1, 1);
     float *dinp = fbuf(20), *dw = fbuf(15), *db = fbuf(3);
     nn_linear_backward(dinp, dw, db, R, c.inp, c.w, c.n, c.ic, c.oc);
-    fd_problem p = {lin_fwd, &c, out, R, 12};
+    fd_problem p = {lin_fwd, &c, out, R, 12, 1e-3f};
     check_grad(dinp, c.inp, 20, &p, 0.1);
     check_grad(dw, c.w, 15, &p, 0.1);
     check_grad(db, c.b, 3, &p, 0.1);
@@ -276,7 +203,7 @@ static void test_layernorm_backward_fd(void **state) {
     ln_fwd(&c, out);  /* saves mean and rstd for the backward */
     float *dinp = fbuf(n * d), *dw = fbuf(d), *db = fbuf(d);
     nn_layernorm_backward(dinp, dw, db, R, c.inp, c.w, c.mean, c.rstd, n, d);
-    fd_problem p = {ln_fwd, &c, out, R, n * d};
+    fd_problem p = {ln_fwd, &c, out, R, n * d, 1e-3f};
     check_grad(dinp, c.inp, n * d, &p, 0.1);
     check_grad(dw, c.w, d, &p, 0.1);
     check_grad(db, c.b, d, &p, 0.1);
@@ -306,7 +233,7 @@ static void test_gelu_backward_fd(void **state) {
     float *out = fbuf(n), *R = fbuf(n), *dinp = fbuf(n);
     fill_uniform(&r, R, n, -1, 1);
     nn_gelu_backward(dinp, R, c.inp, n);
-    fd_problem p = {gelu_fwd, &c, out, R, n};
+    fd_problem p = {gelu_fwd, &c, out, R, n, 1e-3f};
     check_grad(dinp, c.inp, n, &p, 0.1);
     free(c.inp), free(out), free(R), free(dinp);
 }
@@ -373,7 +300,7 @@ static void test_softmax_backward_fd(void **state) {
     fill_uniform(&r, R, n, -1, 1);
     sm_fwd(&c, y);
     nn_softmax_backward(dinp, R, y, rows, d);
-    fd_problem p = {sm_fwd, &c, fbuf(n), R, n};
+    fd_problem p = {sm_fwd, &c, fbuf(n), R, n, 1e-3f};
     check_grad(dinp, c.inp, n, &p, 0.05);
     /* masked entries get exactly zero gradient */
     assert_true(dinp[1 * d + 2] == 0.0f);
@@ -452,7 +379,7 @@ static void test_crossentropy_backward_fd(void **state) {
     float *R = fbuf(n), *dlogits = fbuf(n * v);
     for (size_t i = 0; i < n; i++) R[i] = scale;  /* L = mean loss over counted rows */
     nn_crossentropy_backward(dlogits, c.probs, targets, 0, scale, n, v);
-    fd_problem p = {ce_fwd, &c, losses, R, n};
+    fd_problem p = {ce_fwd, &c, losses, R, n, 1e-3f};
     check_grad(dlogits, c.logits, n * v, &p, 0.05);
     for (size_t j = 0; j < v; j++) assert_true(dlogits[1 * v + j] == 0.0f);  /* ignored row */
     free(c.logits), free(c.probs), free(losses), free(R), free(dlogits);
@@ -514,7 +441,7 @@ static void test_embedding_backward_fd(void **state) {
     for (size_t i = 0; i < n; i++)
         check_close(out + i * d, c.table + (size_t)ids[i] * d, d, 0, 0);
     nn_embedding_backward(dtable, R, ids, n, d);
-    fd_problem p = {emb_fwd, &c, out, R, n * d};
+    fd_problem p = {emb_fwd, &c, out, R, n * d, 1e-3f};
     check_grad(dtable, c.table, V * d, &p, 0.1);
     /* repeated ids accumulate: row 2 is the sum of dout rows 0, 2 and 4 */
     float want[4];
@@ -556,7 +483,7 @@ static void test_position_backward_fd(void **state) {
                 assert_true(out[row + j] == c.x0[row + j] + c.pos[t * d + j]);
         }
     nn_position_backward(dpos, R, B, len, d);
-    fd_problem p = {pos_fwd, &c, out, R, n};
+    fd_problem p = {pos_fwd, &c, out, R, n, 1e-3f};
     check_grad(dpos, c.pos, maxlen * d, &p, 0.1);  /* rows >= len: 0 both ways */
     for (size_t j = len * d; j < maxlen * d; j++) assert_true(dpos[j] == 0.0f);
     free(c.x0), free(c.pos), free(out), free(R), free(dpos);
@@ -583,7 +510,7 @@ static void test_residual_backward_fd(void **state) {
     float *out = fbuf(n), *R = fbuf(n), *da = fbuf(n), *db = fbuf(n);
     fill_uniform(&r, R, n, -1, 1);
     nn_residual_backward(da, db, R, n);
-    fd_problem p = {res_fwd, &c, out, R, n};
+    fd_problem p = {res_fwd, &c, out, R, n, 1e-3f};
     check_grad(da, c.a, n, &p, 0.1);
     check_grad(db, c.b, n, &p, 0.1);
     /* out may alias a */
