@@ -1,11 +1,16 @@
 /* cli.c — option parsing and progress output for the xcap subcommands. */
 #include "demo/cli.h"
 
+#include <cjson/cJSON.h>
+
+#include "demo/caption_json.h"
+
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -79,4 +84,20 @@ void cli_progress_show(cli_progress *p, long done, const char *extra) {
 void cli_progress_end(cli_progress *p) {
     if (p->tty && p->shown) fputc('\n', stderr);
     p->shown = 0;
+}
+
+int cli_write_json(const char *path, cJSON *node, nn_error *err) {
+    char *text = node ? cJSON_Print(node) : NULL;
+    cJSON_Delete(node);
+    if (!text) return nn_fail(err, "%s: out of memory while formatting JSON", path);
+    size_t n = strlen(text);
+    int rc;
+    if (!strcmp(path, "-")) {
+        rc = (printf("%s\n", text) < 0 || fflush(stdout) != 0) ? nn_fail(err, "stdout: write failed") : 0;
+    } else {
+        text[n] = '\n';  /* cJSON_Print's terminator becomes the final newline */
+        rc = cap_write_file(path, text, n + 1, err);
+    }
+    cJSON_free(text);
+    return rc;
 }

@@ -4,6 +4,8 @@
 
 #include <stdint.h>
 
+#include "nn/error.h"
+
 /* Parses value as an integer in [min, max]; on failure prints
  * "xcap CMD: OPTION expects an integer in [min, max], got 'value'" and returns -1. */
 int cli_long(const char *cmd, const char *option, const char *value, long min, long max, long *out);
@@ -12,6 +14,11 @@ int cli_float(const char *cmd, const char *option, const char *value, float min,
               float *out);
 /* The same for a 64-bit unsigned seed. */
 int cli_u64(const char *cmd, const char *option, const char *value, uint64_t *out);
+
+/* Prints a cJSON tree (and frees it) to path atomically (temporary file + rename), or to
+ * stdout when path is "-". */
+struct cJSON;
+int cli_write_json(const char *path, struct cJSON *node, nn_error *err);
 
 /* Seconds since an arbitrary start (monotonic). */
 double cli_now(void);

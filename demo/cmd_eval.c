@@ -215,46 +215,7 @@ static void print_table(FILE *f, const eval_args *a, const eval_run *r) {
     fprintf(f, "time         %.1f s\n", r->seconds);
 }
 
-/* Writes text to path via a ".tmp" file and a rename ("-" = stdout). */
-static int write_text(const char *path, const char *text, nn_error *err) {
-    if (!strcmp(path, "-")) {
-        fputs(text, stdout);
-        return fflush(stdout) == 0 ? 0 : nn_fail(err, "stdout: write failed");
-    }
-    char tmp[PATH_CAP + 8];
-    if ((size_t)snprintf(tmp, sizeof tmp, "%s.tmp", path) >= sizeof tmp)
-        return nn_fail(err, "%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return nn_fail(err, "%s: cannot open for writing: %s", tmp, strerror(errno));
-    int ok = fputs(text, f) >= 0;
-    ok = (fclose(f) == 0) && ok;
-    if (!ok || rename(tmp, path) != 0) {
-        int e = errno;
-        remove(tmp);
-        return nn_fail(err, "%s: cannot write: %s", path, strerror(e));
-    }
-    return 0;
-}
 
-/* Prints node (and frees it) to path; -1 with a message when out of memory or not writable. */
-static int write_json(const char *path, cJSON *node, nn_error *err) {
-    char *text = node ? cJSON_Print(node) : NULL;
-    cJSON_Delete(node);
-    if (!text) return nn_fail(err, "%s: out of memory while formatting JSON", path);
-    size_t n = strlen(text);
-    char *line = malloc(n + 2);
-    int rc = -1;
-    if (line) {
-        memcpy(line, text, n);
-        memcpy(line + n, "\n", 2);
-        rc = write_text(path, line, err);
-    } else {
-        nn_fail(err, "%s: out of memory", path);
-    }
-    free(line);
-    cJSON_free(text);
-    return rc;
-}
 
 /* The figures as a JSON object. */
 static cJSON *figures_json(const eval_args *a, const eval_run *r) {
@@ -393,8 +354,8 @@ int cmd_eval(int argc, char **argv) {
         int json_stdout = (a.json && !strcmp(a.json, "-")) ||
                           (a.predictions && !strcmp(a.predictions, "-"));
         print_table(json_stdout ? stderr : stdout, &a, r);
-        if (a.json) rc = write_json(a.json, figures_json(&a, r), &err);
-        if (rc == 0 && a.predictions) rc = write_json(a.predictions, predictions_json(r), &err);
+        if (a.json) rc = cli_write_json(a.json, figures_json(&a, r), &err);
+        if (rc == 0 && a.predictions) rc = cli_write_json(a.predictions, predictions_json(r), &err);
     }
     if (rc != 0) fprintf(stderr, "xcap eval: %s\n", err.msg);
     for (size_t i = 0; r->captions && i < r->total; i++) free(r->captions[i]);

@@ -15,6 +15,7 @@ static const command COMMANDS[] = {
     {"train", cmd_train, "train a captioner on the shapes world"},
     {"scenes", cmd_scenes, "write shapes-world scenes (PNGs + captions.json)"},
     {"eval", cmd_eval, "score a model's captions: exact match, BLEU-4, CIDEr-D"},
+    {"align", cmd_align, "measure whether each word's attention points at its object"},
 };
 
 /* Prints the list of subcommands to f. */
