@@ -8,11 +8,31 @@
 #include <stb/stb_image.h>
 #include <stb/stb_image_resize.h>
 
+/* Width and height from a PNG's IHDR chunk when f starts with one (stb refuses very large
+ * PNGs in stbi_info with a generic reason; this lets the message say the size). Rewinds f. */
+static int png_size(FILE *f, long *w, long *h) {
+    unsigned char b[24];
+    static const unsigned char sig[8] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n'};
+    size_t n = fread(b, 1, sizeof b, f);
+    rewind(f);
+    if (n < sizeof b || memcmp(b, sig, 8) != 0 || memcmp(b + 12, "IHDR", 4) != 0) return 0;
+    *w = (long)b[16] << 24 | (long)b[17] << 16 | (long)b[18] << 8 | b[19];
+    *h = (long)b[20] << 24 | (long)b[21] << 16 | (long)b[22] << 8 | b[23];
+    return 1;
+}
+
 int vis_image_load(vis_image *img, const char *path, nn_error *err) {
     memset(img, 0, sizeof *img);
     FILE *f = fopen(path, "rb");
     if (!f) return nn_fail(err, "%s: %s", path, strerror(errno));
     int w, h, comp;
+    long pw, ph;
+    if (png_size(f, &pw, &ph) && (pw > VIS_IMAGE_MAX_SIDE || ph > VIS_IMAGE_MAX_SIDE ||
+                                  (double)pw * (double)ph > VIS_IMAGE_MAX_PIXELS)) {
+        fclose(f);
+        return nn_fail(err, "%s: image is %ldx%ld, larger than the limit of %d pixels a side and %u pixels",
+                       path, pw, ph, VIS_IMAGE_MAX_SIDE, (unsigned)VIS_IMAGE_MAX_PIXELS);
+    }
     if (!stbi_info_from_file(f, &w, &h, &comp)) {
         fclose(f);
         return nn_fail(err, "%s: not a supported image (%s)", path, stbi_failure_reason());

@@ -1,0 +1,109 @@
+/* test_image.c — image loading keeps the original size and refuses oversized or broken
+ * files with one line; patchify lays patches out as docs/MODEL.md says. */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <stb/stb_image_write.h>
+
+#include "tests/util/check.h"
+#include "vision/image.h"
+
+/* Writes a PNG whose IHDR claims w × h (no pixel data: only the header matters). */
+static void write_png_header(const char *path, uint32_t w, uint32_t h) {
+    unsigned char b[33] = {0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 13, 'I', 'H', 'D', 'R'};
+    for (int i = 0; i < 4; i++) {
+        b[16 + i] = (unsigned char)(w >> (24 - 8 * i));
+        b[20 + i] = (unsigned char)(h >> (24 - 8 * i));
+    }
+    b[24] = 8;
+    b[25] = 2;
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fwrite(b, 1, sizeof b, f);
+    fclose(f);
+}
+
+/* Loads path expecting failure whose message starts with path and contains want. */
+static void expect_refused(const char *path, const char *want) {
+    vis_image img;
+    nn_error err;
+    assert_int_equal(vis_image_load(&img, path, &err), -1);
+    assert_int_equal(strncmp(err.msg, path, strlen(path)), 0);
+    if (!strstr(err.msg, want)) fail_msg("'%s' lacks '%s'", err.msg, want);
+    assert_null(img.rgb);
+}
+
+static void test_load_keeps_original_size(void **state) {
+    (void)state;
+    char *dir = make_temp_dir(), path[512];
+    snprintf(path, sizeof path, "%s/a.png", dir);
+    unsigned char px[7 * 5 * 3];
+    for (size_t i = 0; i < sizeof px; i++) px[i] = (unsigned char)(i * 7);
+    assert_true(stbi_write_png(path, 7, 5, 3, px, 7 * 3) != 0);
+    vis_image img;
+    nn_error err;
+    assert_int_equal(vis_image_load(&img, path, &err), 0);
+    assert_int_equal(img.width, 7);
+    assert_int_equal(img.height, 5);
+    assert_memory_equal(img.rgb, px, sizeof px);
+    vis_image_free(&img);
+    remove_tree(dir);
+    free(dir);
+}
+
+static void test_bad_files_are_refused(void **state) {
+    (void)state;
+    char *dir = make_temp_dir(), path[512];
+    snprintf(path, sizeof path, "%s/huge.png", dir);
+    write_png_header(path, 20000, 20000);
+    expect_refused(path, "image is 20000x20000, larger than the limit");
+    write_png_header(path, 16384, 16384);  /* within the side limit, over 100 megapixels */
+    expect_refused(path, "image is 16384x16384, larger than the limit");
+    snprintf(path, sizeof path, "%s/empty.png", dir);
+    FILE *f = fopen(path, "wb");
+    fclose(f);
+    expect_refused(path, "not a supported image");
+    snprintf(path, sizeof path, "%s/text.png", dir);
+    f = fopen(path, "wb");
+    fputs("hello, not an image", f);
+    fclose(f);
+    expect_refused(path, "not a supported image");
+    snprintf(path, sizeof path, "%s/absent.png", dir);
+    expect_refused(path, "No such file or directory");
+    remove_tree(dir);
+    free(dir);
+}
+
+static void test_patchify_layout(void **state) {
+    (void)state;
+    /* 16 × 8 image, patch 4: grid 4 columns × 2 rows; pixel value encodes its position */
+    enum { W = 16, H = 8, P = 4 };
+    unsigned char rgb[W * H * 3];
+    for (int y = 0; y < H; y++)
+        for (int x = 0; x < W; x++)
+            for (int c = 0; c < 3; c++) rgb[(y * W + x) * 3 + c] = (unsigned char)(y * 16 + x + c * 40);
+    float out[8 * 3 * P * P];
+    vis_patchify(out, rgb, W, H, P);
+    for (int r = 0; r < 2; r++)
+        for (int col = 0; col < 4; col++)
+            for (int py = 0; py < P; py++)
+                for (int px = 0; px < P; px++)
+                    for (int c = 0; c < 3; c++) {
+                        int n = r * 4 + col;
+                        float v = out[n * 3 * P * P + (py * P + px) * 3 + c];
+                        int x = col * P + px, y = r * P + py;
+                        float want = ((float)(y * 16 + x + c * 40) / 255.0f - 0.5f) / 0.5f;
+                        check_close(&v, &want, 1, 1e-6, 0);
+                    }
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_load_keeps_original_size),
+        cmocka_unit_test(test_bad_files_are_refused),
+        cmocka_unit_test(test_patchify_layout),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
