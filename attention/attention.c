@@ -69,6 +69,18 @@ void attn_forward(float *out, attn_acts *a, const float *xq, const float *xkv, c
     nn_linear_forward(out, a->ctx, params + w->wo, params + w->bo, B * T, d, d);
 }
 
+/* dS += scale · (P − target) for the rows of sequence b that have a target. */
+static void add_target_grad(float *ds, const float *p, const attn_target *tg, size_t b, size_t T,
+                            size_t N) {
+    for (size_t i = 0; i < T; i++) {
+        const float *want = tg->rows + (b * T + i) * N;
+        float total = 0.0f;
+        for (size_t j = 0; j < N; j++) total += want[j];
+        if (total == 0.0f) continue;
+        for (size_t j = 0; j < N; j++) ds[i * N + j] += tg->scale * (p[i * N + j] - want[j]);
+    }
+}
+
 void attn_backward(float *dxq, float *dxkv, float *grads, const float *dout, const attn_acts *a,
                    attn_scratch *sc, const float *xq, const float *xkv, const float *params,
                    const attn_weights *w, const attn_shape *s) {
@@ -96,6 +108,7 @@ void attn_backward(float *dxq, float *dxkv, float *grads, const float *dout, con
                 for (size_t j = 0; j < N; j++) dot += row[j] * pr[j];
                 for (size_t j = 0; j < N; j++) row[j] = pr[j] * (row[j] - dot);
             }
+            if (s->target && s->target->head == h) add_target_grad(dp, p, s->target, b, T, N);
             /* dQ += dS K * scale ; dK += dS^T Q * scale */
             nn_gemm(sc->dq + qo, dp, a->k + ko, 0, 0, T, dh, N, N, d, d, scale, 1.0f);
             nn_gemm(sc->dk + ko, dp, a->q + qo, 1, 0, N, dh, T, N, d, d, scale, 1.0f);
@@ -104,6 +117,28 @@ void attn_backward(float *dxq, float *dxkv, float *grads, const float *dout, con
     nn_linear_backward(dxq, grads + w->wq, grads + w->bq, sc->dq, xq, params + w->wq, B * T, d, d);
     nn_linear_backward(dxkv, grads + w->wk, grads + w->bk, sc->dk, xkv, params + w->wk, B * N, d, d);
     nn_linear_backward(dxkv, grads + w->wv, grads + w->bv, sc->dv, xkv, params + w->wv, B * N, d, d);
+}
+
+double attn_target_loss(size_t *rows, const float *probs, const attn_target *tg,
+                        const attn_shape *s) {
+    const size_t T = s->t, N = s->n;
+    double sum = 0.0;
+    *rows = 0;
+    for (size_t b = 0; b < s->batch; b++) {
+        const float *p = probs + (b * s->heads + tg->head) * T * N;
+        for (size_t i = 0; i < T; i++) {
+            const float *want = tg->rows + (b * T + i) * N;
+            double ce = 0.0, total = 0.0;
+            for (size_t j = 0; j < N; j++) {
+                total += want[j];
+                if (want[j] > 0.0f) ce -= want[j] * log(fmax(p[i * N + j], 1e-30));
+            }
+            if (total == 0.0) continue;
+            sum += ce;
+            (*rows)++;
+        }
+    }
+    return sum;
 }
 
 void attn_step(float *ctx, float *probs, const float *q, const float *k, const float *v,

@@ -17,6 +17,15 @@ typedef struct {
     size_t wq, wk, wv, wo, bq, bk, bv, bo;  /* offsets into the parameter buffer */
 } attn_weights;
 
+/* Supervision of one head's attention (the alignment loss of training): for every query
+ * row whose target row is not all zero, attn_backward adds scale · (p − target) to the
+ * gradient of that head's scores, which is the gradient of scale · CE(target, p). */
+typedef struct {
+    size_t head;         /* which head is supervised */
+    const float *rows;   /* [B, T, N]: per query a distribution over the keys, or all zero */
+    float scale;         /* the loss weight divided by the number of supervised rows */
+} attn_target;
+
 typedef struct {
     size_t batch;        /* B sequences */
     size_t t;            /* queries per sequence */
@@ -25,6 +34,7 @@ typedef struct {
     size_t heads;        /* H; d_head = d / H */
     int causal;          /* key j > query i is masked (self-attention, t == n) */
     const int *kv_len;   /* per sequence: keys >= kv_len[b] are masked; NULL = none */
+    const attn_target *target;  /* backward only: supervision of one head; NULL = none */
 } attn_shape;
 
 /* Saved by the forward pass for the backward pass (and for reading the maps). */
@@ -58,6 +68,11 @@ void attn_forward(float *out, attn_acts *a, const float *xq, const float *xkv, c
 void attn_backward(float *dxq, float *dxkv, float *grads, const float *dout, const attn_acts *a,
                    attn_scratch *sc, const float *xq, const float *xkv, const float *params,
                    const attn_weights *w, const attn_shape *s);
+
+/* The alignment loss of head tg->head: the sum over supervised rows of CE(target, p) from
+ * probs [B, H, T, N]; *rows gets the number of supervised rows. */
+double attn_target_loss(size_t *rows, const float *probs, const attn_target *tg,
+                        const attn_shape *s);
 
 /* One decode step for one query: q [d] (already projected) against n_keys cached
  * keys K and values V ([n_keys, d] each, projected). Writes probs [H, n_keys] and

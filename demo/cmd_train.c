@@ -42,6 +42,11 @@ static void usage(FILE *f) {
             "  --weight-decay X    AdamW decoupled weight decay (default 0.01)\n"
             "  --clip X            gradient-norm clip, 0 = off (default 1)\n"
             "  --max-objects K     scenes have 1..K objects (default 3)\n"
+            "  --align-loss W      add W x the alignment loss: cross-entropy between a cross-\n"
+            "                      attention head at each size/colour/shape word and the patch\n"
+            "                      share of the object the word names (shapes world; default 0)\n"
+            "  --align-heads L:H,...  the supervised heads, one per layer (default: the last\n"
+            "                      layer's head 0); stored in the model as its alignment heads\n"
             "  --seed N            seed of weights and data (default 1)\n"
             "  --threads N         BLAS threads (default: OpenBLAS's choice)\n"
             "  --val-every N       validate every N steps, 0 = only at the end (default 1000)\n"
@@ -91,7 +96,7 @@ static void validate(const xcap_model *m, long step, size_t count, uint64_t seed
 
 int cmd_train(int argc, char **argv) {
     const char *out = NULL, *preset = "S", *ckpt = NULL, *resume = NULL, *data = NULL,
-               *images = NULL, *split = NULL;
+               *images = NULL, *split = NULL, *align_heads = NULL;
     long min_count = 1;
     xcap_train_opts o = xcap_train_defaults();
     long enc_layers = -1, threads = 0, val_every = 1000, val_count = 300, ckpt_every = 500,
@@ -118,6 +123,8 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--weight-decay")) { if (cli_float("train", a, val, 0, 1, &o.weight_decay)) return 2; }
         else if (!strcmp(a, "--clip")) { if (cli_float("train", a, val, 0, 1e6f, &o.clip)) return 2; }
         else if (!strcmp(a, "--max-objects")) { if (cli_long("train", a, val, 1, 3, &v)) return 2; o.max_objects = (int)v; }
+        else if (!strcmp(a, "--align-loss")) { if (cli_float("train", a, val, 0, 1000, &o.align_weight)) return 2; }
+        else if (!strcmp(a, "--align-heads")) align_heads = val;
         else if (!strcmp(a, "--seed")) { if (cli_u64("train", a, val, &o.seed)) return 2; }
         else if (!strcmp(a, "--threads")) { if (cli_long("train", a, val, 1, 256, &threads)) return 2; }
         else if (!strcmp(a, "--val-every")) { if (cli_long("train", a, val, 0, 100000000, &val_every)) return 2; }
@@ -140,6 +147,10 @@ int cmd_train(int argc, char **argv) {
     }
     if ((data != NULL) != (images != NULL)) {
         fprintf(stderr, "xcap train: --data and --images go together (see --help)\n");
+        return 2;
+    }
+    if (data && o.align_weight > 0.0f) {
+        fprintf(stderr, "xcap train: --align-loss needs the shapes world's groundings; it cannot be used with --data\n");
         return 2;
     }
     char ckpt_buf[4096];
@@ -169,6 +180,15 @@ int cmd_train(int argc, char **argv) {
             return 2;
         }
         if (enc_layers >= 0) cfg.enc_layers = (size_t)enc_layers;
+        if (o.align_weight > 0.0f) {
+            char last[32];
+            snprintf(last, sizeof last, "%zu:0", cfg.dec_layers - 1);
+            if (xcap_train_parse_align_heads(&o, align_heads ? align_heads : last, cfg.dec_layers,
+                                             cfg.n_heads, &err) != 0) {
+                fprintf(stderr, "xcap train: --align-heads: %s\n", err.msg);
+                return 2;
+            }
+        }
         if (data && load_disk(&disk, data, images, split, &cfg, &err) != 0) {
             fprintf(stderr, "xcap train: %s\n", err.msg);
             return 1;
@@ -213,6 +233,8 @@ int cmd_train(int argc, char **argv) {
         if (prog.tty || t.step % log_every == 0 || last) {
             char extra[160];
             snprintf(extra, sizeof extra, "loss %.4f  lr %.2e  |g| %.2f", t.last_loss, t.last_lr, t.last_norm);
+            if (t.opts.align_weight > 0.0f)
+                snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  align %.4f", t.last_align);
             /* counts images of this session, so the rate and ETA stay right after --resume */
             snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  step %ld/%ld", t.step,
                      t.opts.steps);

@@ -21,8 +21,9 @@ static void take_all(xcap_batch *b, nn_arena *ar, const xcap_model *m) {
     b->dx_a = nn_arena_take(ar, rows * d);
     b->dx_b = nn_arena_take(ar, rows * d);
     b->dlogits = nn_arena_take(ar, B * T * dd.vocab);
+    b->align_rows = nn_arena_take(ar, B * T * N);
     size_t tmax = N > T ? N : T;
-    attn_shape largest = {B, tmax, tmax, d, ed.heads, 0, NULL};
+    attn_shape largest = {B, tmax, tmax, d, ed.heads, 0, NULL, NULL};
     blk_scratch_take(&b->scratch, ar, &largest, rows, d, m->cfg.d_ff);
 }
 
@@ -50,11 +51,32 @@ void xcap_batch_encode(xcap_batch *b, const xcap_model *m) {
     vis_encoder_forward(&b->enc, b->patches, m->params, &m->enc, &ed, b->batch);
 }
 
+void xcap_batch_supervise(xcap_batch *b, size_t layer, size_t head, float weight) {
+    b->align[layer] = (attn_target){head, b->align_rows, 0.0f};
+    b->align_weight = weight;
+}
+
+/* The weighted alignment loss of the last forward; sets each target's gradient scale. */
+static float align_loss(xcap_batch *b, const txt_decoder_dims *dd) {
+    attn_shape cs = txt_decoder_cross_shape(dd, b->batch, b->t);
+    double sum = 0.0;
+    for (size_t l = 0; l < dd->layers; l++) {
+        attn_target *tg = &b->align[l];
+        if (!tg->rows) continue;
+        size_t rows;
+        double ce = attn_target_loss(&rows, b->dec.cross[l].attn.probs, tg, &cs);
+        tg->scale = rows ? b->align_weight / (float)rows : 0.0f;
+        if (rows) sum += b->align_weight * ce / (double)rows;
+    }
+    return (float)sum;
+}
+
 float xcap_batch_forward(xcap_batch *b, const xcap_model *m) {
     txt_decoder_dims dd = xcap_config_decoder_dims(&m->cfg);
     xcap_batch_encode(b, m);
     txt_decoder_forward(&b->dec, b->tokens, b->lengths, b->enc.ln.out, m->params, &m->dec, &dd,
                         b->batch, b->t);
+    b->align_loss = b->align_weight > 0.0f ? align_loss(b, &dd) : 0.0f;
     return txt_decoder_loss(&b->dec, &b->count, b->targets, &dd, b->batch, b->t);
 }
 
@@ -63,7 +85,8 @@ void xcap_batch_backward(xcap_batch *b, const xcap_model *m, float *grads) {
     txt_decoder_dims dd = xcap_config_decoder_dims(&m->cfg);
     memset(b->dmemory, 0, b->batch * ed.n_patches * ed.d * sizeof(float));
     txt_decoder_backward(grads, b->dmemory, b->dx_a, b->dx_b, b->dlogits, &b->scratch, &b->dec,
-                         b->tokens, b->lengths, b->targets, b->count, b->enc.ln.out, m->params,
+                         b->tokens, b->lengths, b->targets, b->count,
+                         b->align_weight > 0.0f ? b->align : NULL, b->enc.ln.out, m->params,
                          &m->dec, &dd, b->batch, b->t);
     vis_encoder_backward(grads, b->dmemory, b->dx_a, b->dx_b, &b->scratch, &b->enc, b->patches,
                          m->params, &m->enc, &ed, b->batch);

@@ -20,6 +20,13 @@ typedef struct {
     float *dmemory, *dx_a, *dx_b, *dlogits;
     blk_scratch scratch;
     size_t count;              /* positions in the last loss */
+    /* alignment loss (optional): per position a target distribution over the patches,
+     * all zero where the position is not supervised; align[l].rows is align_rows for each
+     * supervised decoder layer l, else NULL */
+    float *align_rows;         /* [B, T, N] */
+    attn_target align[TXT_MAX_LAYERS];
+    float align_weight;        /* 0 = off */
+    float align_loss;          /* the last forward's alignment loss (weighted) */
 } xcap_batch;
 
 /* Sizes every buffer for up to batch_max images of model m. */
@@ -28,7 +35,9 @@ void xcap_batch_free(xcap_batch *b);
 
 /* Encodes patches into the memory (b->enc.ln.out) for b->batch images. */
 void xcap_batch_encode(xcap_batch *b, const xcap_model *m);
-/* Encoder + decoder + loss for b->batch images; returns the mean loss. */
+/* Encoder + decoder + loss for b->batch images; returns the mean caption loss and, when
+ * align_weight > 0, stores the weighted alignment loss in b->align_loss (its gradient
+ * is added by the backward pass). */
 float xcap_batch_forward(xcap_batch *b, const xcap_model *m);
 /* Adds the gradient of the last forward's loss to grads (layout of m->params). */
 void xcap_batch_backward(xcap_batch *b, const xcap_model *m, float *grads);
@@ -36,5 +45,9 @@ void xcap_batch_backward(xcap_batch *b, const xcap_model *m, float *grads);
 /* Fills row i of the batch from a caption: tokens "<bos> w1..wn", targets "w1..wn <eos>",
  * truncated to the model's max_tokens. Returns the words used. */
 size_t xcap_batch_set_caption(xcap_batch *b, const xcap_model *m, size_t i, const char *caption);
+
+/* Supervises cross-attention head `head` of decoder layer `layer` with weight `weight`
+ * (the loss is added once per supervised layer). */
+void xcap_batch_supervise(xcap_batch *b, size_t layer, size_t head, float weight);
 
 #endif

@@ -74,7 +74,56 @@ int xcap_trainer_create(xcap_trainer *t, xcap_model *m, const xcap_train_opts *o
         xcap_trainer_free(t);
         return -1;
     }
+    if (o->align_weight > 0.0f) {
+        m->n_align = o->n_align;
+        for (size_t i = 0; i < o->n_align; i++) {
+            if ((size_t)o->align_layer[i] >= m->cfg.dec_layers ||
+                (size_t)o->align_head[i] >= m->cfg.n_heads) {
+                xcap_trainer_free(t);
+                return nn_fail(err, "alignment head %d:%d is not in the model (%zu layers, %zu heads)",
+                               o->align_layer[i], o->align_head[i], m->cfg.dec_layers, m->cfg.n_heads);
+            }
+            xcap_batch_supervise(&t->batch, (size_t)o->align_layer[i], (size_t)o->align_head[i],
+                                 o->align_weight);
+            m->align_layer[i] = o->align_layer[i];
+            m->align_head[i] = o->align_head[i];
+        }
+    }
     return 0;
+}
+
+int xcap_train_parse_align_heads(xcap_train_opts *o, const char *s, size_t n_layers,
+                                 size_t n_heads, nn_error *err) {
+    size_t n = 0;
+    int seen[TXT_MAX_LAYERS] = {0};
+    while (*s) {
+        int l, h, used;
+        if (sscanf(s, "%d:%d%n", &l, &h, &used) != 2 || l < 0 || h < 0 || (size_t)l >= n_layers ||
+            (size_t)h >= n_heads || l >= TXT_MAX_LAYERS || seen[l])
+            return nn_fail(err, "'%s' is not a list of layer:head pairs (layers 0..%zu, heads 0..%zu, "
+                                "one head per layer)", s, n_layers - 1, n_heads - 1);
+        seen[l] = 1;
+        o->align_layer[n] = l;
+        o->align_head[n] = h;
+        n++;
+        s += used;
+        if (*s == ',') s++;
+    }
+    if (n == 0) return nn_fail(err, "no alignment heads given");
+    o->n_align = n;
+    return 0;
+}
+
+/* Writes the alignment targets of batch row i: at position j (which predicts word j) the
+ * patch share of the object that word names, for size, colour and shape words. */
+static void fill_align_rows(xcap_batch *b, size_t i, const vis_scene *s, const vis_caption *cap,
+                            int patch) {
+    size_t T = b->t, N = (size_t)(s->width / patch) * (size_t)(s->height / patch);
+    float *rows = b->align_rows + i * T * N;
+    memset(rows, 0, T * N * sizeof *rows);
+    for (int j = 0; j < cap->n_words && (size_t)j < T - 1; j++)
+        if (cap->kind[j] != VIS_WORD_OTHER && cap->object[j] >= 0)
+            vis_object_patch_share(rows + (size_t)j * N, s, cap->object[j], patch);
 }
 
 void xcap_trainer_free(xcap_trainer *t) {
@@ -110,7 +159,9 @@ int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err) {
             return -1;
         }
         vis_patchify(b->patches + i * N * pd, scene.rgb, cfg->image_w, cfg->image_h, cfg->patch);
-        xcap_batch_set_caption(b, t->model, i, scene.captions[canonical_caption(&scene)].text);
+        const vis_caption *cap = &scene.captions[canonical_caption(&scene)];
+        xcap_batch_set_caption(b, t->model, i, cap->text);
+        if (t->opts.align_weight > 0.0f) fill_align_rows(b, i, &scene, cap, (int)cfg->patch);
     }
     vis_scene_free(&scene);
     return 0;
@@ -149,17 +200,24 @@ float xcap_trainer_step(xcap_trainer *t) {
     }
     t->step++;
     t->last_loss = loss;
+    t->last_align = t->batch.align_loss;
     return loss;
 }
 
 /* The option fields stored in a checkpoint, as text. */
 static void opts_to_text(const xcap_trainer *t, char *buf, size_t cap) {
     const xcap_train_opts *o = &t->opts;
-    snprintf(buf, cap,
-             "step=%ld steps=%ld warmup=%ld batch=%zu lr=%.9g lr_min=%.9g wd=%.9g clip=%.9g "
-             "beta1=%.9g beta2=%.9g eps=%.9g seed=%" PRIu64 " max_objects=%d",
-             t->step, o->steps, o->warmup, o->batch, o->lr, o->lr_min, o->weight_decay, o->clip,
-             o->beta1, o->beta2, o->eps, o->seed, o->max_objects);
+    size_t len = (size_t)snprintf(
+        buf, cap,
+        "step=%ld steps=%ld warmup=%ld batch=%zu lr=%.9g lr_min=%.9g wd=%.9g clip=%.9g "
+        "beta1=%.9g beta2=%.9g eps=%.9g seed=%" PRIu64 " max_objects=%d",
+        t->step, o->steps, o->warmup, o->batch, o->lr, o->lr_min, o->weight_decay, o->clip,
+        o->beta1, o->beta2, o->eps, o->seed, o->max_objects);
+    if (o->align_weight <= 0.0f || len >= cap) return;
+    len += (size_t)snprintf(buf + len, cap - len, " align=%.9g align_heads=", o->align_weight);
+    for (size_t i = 0; i < o->n_align && len < cap; i++)
+        len += (size_t)snprintf(buf + len, cap - len, "%s%d:%d", i ? "," : "", o->align_layer[i],
+                                o->align_head[i]);
 }
 
 /* Parses opts_to_text's format; -1 when a field is missing. */
@@ -171,8 +229,18 @@ static int opts_from_text(xcap_trainer *t, const char *s) {
                    &t->step, &o->steps, &o->warmup, &o->batch, &o->lr, &o->lr_min,
                    &o->weight_decay, &o->clip, &o->beta1, &o->beta2, &o->eps, &o->seed,
                    &o->max_objects);
-    return n == 13 && t->step >= 0 && o->batch > 0 && o->batch <= 65536 && o->max_objects >= 1 &&
-                   o->max_objects <= 3 ? 0 : -1;
+    if (n != 13 || t->step < 0 || o->batch == 0 || o->batch > 65536 || o->max_objects < 1 ||
+        o->max_objects > 3)
+        return -1;
+    const char *al = strstr(s, " align=");
+    if (!al) return 0;
+    char heads[128];
+    nn_error ignored;
+    if (sscanf(al, " align=%g align_heads=%127s", &o->align_weight, heads) != 2 ||
+        !(o->align_weight > 0.0f) ||
+        xcap_train_parse_align_heads(o, heads, TXT_MAX_LAYERS, 1u << 16, &ignored) != 0)
+        return -1;
+    return 0;
 }
 
 int xcap_checkpoint_save(const xcap_trainer *t, const char *path, nn_error *err) {

@@ -19,6 +19,12 @@ typedef struct {
     float lr, lr_min, weight_decay, clip, beta1, beta2, eps;
     uint64_t seed;
     int max_objects;  /* shapes world: 1..3 objects per scene */
+    /* alignment loss (shapes world only): cross-entropy between cross-attention head
+     * align_head[i] of decoder layer align_layer[i] at each size/colour/shape word and the
+     * patch share of the object that word names, times align_weight; 0 = off */
+    float align_weight;
+    size_t n_align;
+    int align_layer[TXT_MAX_LAYERS], align_head[TXT_MAX_LAYERS];
 } xcap_train_opts;
 
 typedef struct {
@@ -28,6 +34,7 @@ typedef struct {
     long step;               /* steps done */
     xcap_batch batch;
     float last_loss, last_norm, last_lr;
+    float last_align;        /* weighted alignment loss of the last step (0 when off) */
 } xcap_trainer;
 
 /* Builds the shapes-world vocabulary from a sample of training captions. */
@@ -39,7 +46,13 @@ xcap_train_opts xcap_train_defaults(void);
 int xcap_trainer_create(xcap_trainer *t, xcap_model *m, const xcap_train_opts *o, nn_error *err);
 void xcap_trainer_free(xcap_trainer *t);
 
-/* Fills the batch with shapes-world scenes for the current step (train split). */
+/* Parses "L:H,L:H,..." (at most one head per layer, layers < n_layers, heads < n_heads)
+ * into o's alignment heads. */
+int xcap_train_parse_align_heads(xcap_train_opts *o, const char *s, size_t n_layers,
+                                 size_t n_heads, nn_error *err);
+
+/* Fills the batch with shapes-world scenes for the current step (train split), and the
+ * alignment targets when the alignment loss is on. */
 int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err);
 
 /* Fills the batch from a dataset on disk: sample i of step s is image

@@ -97,7 +97,7 @@ static void attn_world_take(void *ctx, nn_arena *ar) {
 static void attn_world_init(attn_world *W, size_t B, size_t T, size_t N, size_t d, size_t H,
                             int causal, const int *kv_len, int self, uint64_t seed) {
     memset(W, 0, sizeof *W);
-    W->s = (attn_shape){B, T, N, d, H, causal, kv_len};
+    W->s = (attn_shape){B, T, N, d, H, causal, kv_len, NULL};
     attn_layout(&W->w, &W->L, "att", d, 0.02f);
     assert_false(W->L.failed);
     nn_rng r;
@@ -317,6 +317,53 @@ static void test_cross_attention_backward_fd(void **state) {
     attn_world_free(&W);
 }
 
+/* The alignment loss: out = [attention output (weight 0), scale · CE(target, p of one
+ * head)], so the whole gradient comes from the supervised head through softmax and the
+ * Q/K projections; rows with an all-zero target are not supervised. */
+typedef struct {
+    attn_world *W;
+    attn_target tg;
+    size_t nq;
+} target_world;
+
+static void target_fwd(void *ctx, float *out) {
+    target_world *X = ctx;
+    size_t rows;
+    attn_world_fwd(X->W, out);
+    out[X->nq] = X->tg.scale * (float)attn_target_loss(&rows, X->W->a.probs, &X->tg, &X->W->s);
+    assert_int_equal(rows, 3);
+}
+
+static void test_attention_target_backward_fd(void **state) {
+    (void)state;
+    attn_world W;
+    size_t B = 2, T = 3, N = 7, nq = B * T * 8;
+    attn_world_init(&W, B, T, N, 8, 2, 0, NULL, 0, 107);
+    float *want = fbuf(B * T * N), *out = fbuf(nq + 1), *R = fbuf(nq + 1);
+    nn_rng r;
+    nn_rng_seed(&r, 108);
+    const size_t supervised[3] = {0 * T + 1, 1 * T + 0, 1 * T + 2};  /* (b, i) rows */
+    for (size_t k = 0; k < 3; k++) {
+        float *row = want + supervised[k] * N, sum = 0.0f;
+        for (size_t j = 0; j < N; j++) sum += row[j] = nn_rng_uniform(&r) < 0.5f ? nn_rng_uniform(&r) : 0.0f;
+        row[k] += 0.5f, sum += 0.5f;
+        for (size_t j = 0; j < N; j++) row[j] /= sum;
+    }
+    target_world X = {&W, {1, want, 0.7f}, nq};
+    R[nq] = 1.0f;
+    W.s.target = &X.tg;
+    float *dxq = fbuf(nq), *dxkv = fbuf(B * N * 8);
+    target_fwd(&X, out);
+    attn_backward(dxq, dxkv, W.grads, R, &W.a, &W.sc, W.xq, W.xkv, W.params, &W.w, &W.s);
+    fd_problem p = {target_fwd, &X, out, R, nq + 1, 1e-2f};
+    check_grad(dxq, W.xq, nq, &p, 0.05);
+    check_grad(dxkv, W.xkv, B * N * 8, &p, 0.05);
+    /* only the supervised head's scores feel the loss: V and O get no gradient */
+    for (size_t k = 0; k < 64; k++) assert_true(W.grads[W.w.wv + k] == 0.0f);
+    free(want), free(out), free(R), free(dxq), free(dxkv);
+    attn_world_free(&W);
+}
+
 static void test_self_attention_masked_backward_fd(void **state) {
     (void)state;
     const int kv_len[2] = {5, 3};
@@ -420,9 +467,9 @@ static void blk_attn_case(attn_shape s, int cross, uint64_t seed) {
 static void test_blk_attn_backward_fd(void **state) {
     (void)state;
     static const int kv_len[2] = {5, 3};
-    blk_attn_case((attn_shape){2, 5, 5, 8, 2, 1, kv_len}, 0, 201);  /* decoder self-attention */
-    blk_attn_case((attn_shape){2, 3, 7, 8, 2, 0, NULL}, 1, 202);    /* cross-attention */
-    blk_attn_case((attn_shape){2, 4, 4, 8, 2, 0, NULL}, 0, 203);    /* encoder self-attention */
+    blk_attn_case((attn_shape){2, 5, 5, 8, 2, 1, kv_len, NULL}, 0, 201);  /* decoder self-attention */
+    blk_attn_case((attn_shape){2, 3, 7, 8, 2, 0, NULL, NULL}, 1, 202);    /* cross-attention */
+    blk_attn_case((attn_shape){2, 4, 4, 8, 2, 0, NULL, NULL}, 0, 203);    /* encoder self-attention */
 }
 
 typedef struct {
@@ -437,7 +484,7 @@ typedef struct {
 
 static void mlp_world_take(void *ctx, nn_arena *ar) {
     mlp_world *W = ctx;
-    attn_shape s = {1, W->rows, W->rows, W->d, 1, 0, NULL};
+    attn_shape s = {1, W->rows, W->rows, W->d, 1, 0, NULL, NULL};
     blk_mlp_acts_take(&W->a, ar, W->rows, W->d, W->ff);
     blk_scratch_take(&W->sc, ar, &s, W->rows, W->d, W->ff);
 }
@@ -493,6 +540,7 @@ int main(void) {
         cmocka_unit_test(test_fully_masked_row),
         cmocka_unit_test(test_cross_attention_backward_fd),
         cmocka_unit_test(test_self_attention_masked_backward_fd),
+        cmocka_unit_test(test_attention_target_backward_fd),
         cmocka_unit_test(test_attn_step_matches_forward),
         cmocka_unit_test(test_blk_attn_backward_fd),
         cmocka_unit_test(test_blk_mlp_backward_fd),

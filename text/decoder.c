@@ -33,12 +33,12 @@ void txt_decoder_layout(txt_decoder_weights *w, nn_layout *L, const txt_decoder_
 
 attn_shape txt_decoder_self_shape(const txt_decoder_dims *dm, const int *lengths, size_t batch,
                                   size_t t) {
-    attn_shape s = {batch, t, t, dm->d, dm->heads, 1, lengths};
+    attn_shape s = {batch, t, t, dm->d, dm->heads, 1, lengths, NULL};
     return s;
 }
 
 attn_shape txt_decoder_cross_shape(const txt_decoder_dims *dm, size_t batch, size_t t) {
-    attn_shape s = {batch, t, dm->n_patches, dm->d, dm->heads, 0, NULL};
+    attn_shape s = {batch, t, dm->n_patches, dm->d, dm->heads, 0, NULL, NULL};
     return s;
 }
 
@@ -99,7 +99,8 @@ float txt_decoder_loss(txt_decoder_acts *a, size_t *count, const int *targets,
 void txt_decoder_backward(float *grads, float *dmemory, float *dx_a, float *dx_b, float *dlogits,
                           blk_scratch *sc, const txt_decoder_acts *a, const int *tokens,
                           const int *lengths, const int *targets, size_t count,
-                          const float *memory, const float *params, const txt_decoder_weights *w,
+                          const attn_target *cross_targets, const float *memory,
+                          const float *params, const txt_decoder_weights *w,
                           const txt_decoder_dims *dm, size_t batch, size_t t) {
     size_t rows = batch * t, d = dm->d, bytes = rows * d * sizeof(float);
     attn_shape ss = txt_decoder_self_shape(dm, lengths, batch, t);
@@ -119,6 +120,7 @@ void txt_decoder_backward(float *grads, float *dmemory, float *dx_a, float *dx_b
         blk_mlp_backward(dnext, grads, dcur, &a->mlp[i], sc, a->cross[i].out, params, &ly->mlp,
                          rows, d, dm->ff);
         memset(dcur, 0, bytes);
+        cs.target = cross_targets && cross_targets[i].rows ? &cross_targets[i] : NULL;
         blk_attn_backward(dcur, dmemory, grads, dnext, &a->cross[i], sc, a->self[i].out, memory,
                           params, &ly->cross, &cs);
         memset(dnext, 0, bytes);

@@ -69,10 +69,13 @@ float txt_decoder_loss(txt_decoder_acts *a, size_t *count, const int *targets,
                        const txt_decoder_dims *dm, size_t batch, size_t t);
 
 /* Backward of loss (mean over count positions): grads += ..., dmemory += ... .
- * dx_a, dx_b are [B, T, d] scratch streams; dlogits is [B, T, V] scratch. */
+ * dx_a, dx_b are [B, T, d] scratch streams; dlogits is [B, T, V] scratch.
+ * cross_targets (NULL = none) holds per layer an alignment-loss target of one
+ * cross-attention head (an entry with rows == NULL supervises nothing). */
 void txt_decoder_backward(float *grads, float *dmemory, float *dx_a, float *dx_b, float *dlogits,
                           blk_scratch *sc, const txt_decoder_acts *a, const int *tokens,
                           const int *lengths, const int *targets, size_t count,
+                          const attn_target *cross_targets,
                           const float *memory, const float *params, const txt_decoder_weights *w,
                           const txt_decoder_dims *dm, size_t batch, size_t t);
 

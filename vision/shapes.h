@@ -143,6 +143,11 @@ int vis_object_contains(const vis_object *o, float x, float y);
  * 1 where the pixel centre is inside the shape, else 0. */
 void vis_object_mask(unsigned char *mask, const vis_scene *s, int index);
 
+/* The object's share of each patch: out[gw × gh] (gw = width / patch, gh = height / patch,
+ * row-major) gets the number of mask pixels of objects[index] inside each patch, divided by
+ * the object's mask pixels in all, so it sums to 1 (all zero when the mask is empty). */
+void vis_object_patch_share(float *out, const vis_scene *s, int index, int patch);
+
 /* Classifies a caption word: returns its kind and, for size/colour/shape words, stores the
  * enum value in *value (when value is not NULL). Unknown and structural words are OTHER. */
 vis_word_kind vis_word_classify(const char *word, int *value);
