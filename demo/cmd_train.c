@@ -45,6 +45,8 @@ static void usage(FILE *f) {
             "  --align-loss W      add W x the alignment loss: cross-entropy between a cross-\n"
             "                      attention head at each size/colour/shape word and the patch\n"
             "                      share of the object the word names (shapes world; default 0)\n"
+            "  --word-dropout P    replace each input word by <unk> with probability P, so words\n"
+            "                      are read off the image, not the previous word (default 0)\n"
             "  --align-heads L:H,...  the supervised heads, one per layer (default: the last\n"
             "                      layer's head 0); stored in the model as its alignment heads\n"
             "  --seed N            seed of weights and data (default 1)\n"
@@ -125,6 +127,7 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--max-objects")) { if (cli_long("train", a, val, 1, 3, &v)) return 2; o.max_objects = (int)v; }
         else if (!strcmp(a, "--align-loss")) { if (cli_float("train", a, val, 0, 1000, &o.align_weight)) return 2; }
         else if (!strcmp(a, "--align-heads")) align_heads = val;
+        else if (!strcmp(a, "--word-dropout")) { if (cli_float("train", a, val, 0, 0.95f, &o.word_dropout)) return 2; }
         else if (!strcmp(a, "--seed")) { if (cli_u64("train", a, val, &o.seed)) return 2; }
         else if (!strcmp(a, "--threads")) { if (cli_long("train", a, val, 1, 256, &threads)) return 2; }
         else if (!strcmp(a, "--val-every")) { if (cli_long("train", a, val, 0, 100000000, &val_every)) return 2; }

@@ -144,6 +144,19 @@ static int canonical_caption(const vis_scene *s) {
     return 0;
 }
 
+/* Word dropout on batch row i: input word j >= 1 becomes <unk> with probability p, drawn
+ * from a hash of (seed, step, i, j) so that a resumed run drops the same words. */
+static void drop_words(xcap_batch *b, size_t i, const xcap_trainer *t) {
+    float p = t->opts.word_dropout;
+    if (p <= 0.0f) return;
+    int *tok = b->tokens + i * b->t;
+    uint64_t row = nn_seed_mix(nn_seed_mix(t->opts.seed ^ 0xd809, (uint64_t)t->step), i);
+    for (size_t j = 1; j < (size_t)b->lengths[i]; j++) {
+        float u = (float)(nn_seed_mix(row, j) >> 40) / (float)(1u << 24);
+        if (u < p) tok[j] = TXT_UNK;
+    }
+}
+
 int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err) {
     const xcap_config *cfg = &t->model->cfg;
     xcap_batch *b = &t->batch;
@@ -161,6 +174,7 @@ int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err) {
         vis_patchify(b->patches + i * N * pd, scene.rgb, cfg->image_w, cfg->image_h, cfg->patch);
         const vis_caption *cap = &scene.captions[canonical_caption(&scene)];
         xcap_batch_set_caption(b, t->model, i, cap->text);
+        drop_words(b, i, t);
         if (t->opts.align_weight > 0.0f) fill_align_rows(b, i, &scene, cap, (int)cfg->patch);
     }
     vis_scene_free(&scene);
@@ -179,6 +193,7 @@ void xcap_trainer_fill_disk(xcap_trainer *t, const xcap_disk_data *d) {
         vis_patchify(b->patches + i * N * pd, d->pixels + (size_t)(item - d->ds.items) * d->image_bytes,
                      cfg->image_w, cfg->image_h, cfg->patch);
         xcap_batch_set_caption(b, t->model, i, item->captions[which].text);
+        drop_words(b, i, t);
     }
 }
 
@@ -213,6 +228,8 @@ static void opts_to_text(const xcap_trainer *t, char *buf, size_t cap) {
         "beta1=%.9g beta2=%.9g eps=%.9g seed=%" PRIu64 " max_objects=%d",
         t->step, o->steps, o->warmup, o->batch, o->lr, o->lr_min, o->weight_decay, o->clip,
         o->beta1, o->beta2, o->eps, o->seed, o->max_objects);
+    if (o->word_dropout > 0.0f && len < cap)
+        len += (size_t)snprintf(buf + len, cap - len, " word_dropout=%.9g", o->word_dropout);
     if (o->align_weight <= 0.0f || len >= cap) return;
     len += (size_t)snprintf(buf + len, cap - len, " align=%.9g align_heads=", o->align_weight);
     for (size_t i = 0; i < o->n_align && len < cap; i++)
@@ -231,6 +248,10 @@ static int opts_from_text(xcap_trainer *t, const char *s) {
                    &o->max_objects);
     if (n != 13 || t->step < 0 || o->batch == 0 || o->batch > 65536 || o->max_objects < 1 ||
         o->max_objects > 3)
+        return -1;
+    const char *wd = strstr(s, " word_dropout=");
+    if (wd && (sscanf(wd, " word_dropout=%g", &o->word_dropout) != 1 ||
+               !(o->word_dropout > 0.0f && o->word_dropout < 1.0f)))
         return -1;
     const char *al = strstr(s, " align=");
     if (!al) return 0;

@@ -23,6 +23,9 @@ typedef struct {
      * align_head[i] of decoder layer align_layer[i] at each size/colour/shape word and the
      * patch share of the object that word names, times align_weight; 0 = off */
     float align_weight;
+    /* word dropout: each input word (not <bos>) is replaced by <unk> with this probability,
+     * so a word is predicted from the image rather than from the word before it; 0 = off */
+    float word_dropout;
     size_t n_align;
     int align_layer[TXT_MAX_LAYERS], align_head[TXT_MAX_LAYERS];
 } xcap_train_opts;

@@ -1,6 +1,7 @@
 /* test_train.c — training on the shapes world: the loss falls, the same seed gives the
  * same bytes, and a run resumed from a checkpoint is bit-identical to one that never
  * stopped (losses and final weights). */
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,17 +25,32 @@ static xcap_train_opts tiny_opts(long steps) {
     return o;
 }
 
-/* A fresh tiny model and trainer; fails the test on error. */
-static xcap_model *new_run(xcap_trainer *t, long steps) {
+/* tiny_opts with the alignment loss on head 1 of layer 0 and word dropout. */
+static xcap_train_opts tiny_opts_aligned(long steps) {
+    xcap_train_opts o = tiny_opts(steps);
+    o.align_weight = 0.5f;
+    o.word_dropout = 0.25f;
+    nn_error err;
+    if (xcap_train_parse_align_heads(&o, "0:1", 1, 2, &err) != 0) fail_msg("%s", err.msg);
+    return o;
+}
+
+/* A fresh tiny model and a trainer with options o; fails the test on error. */
+static xcap_model *new_run_opts(xcap_trainer *t, const xcap_train_opts *o) {
     xcap_config cfg = tiny_config();
     txt_vocab vocab;
     nn_error err;
     if (xcap_shapes_vocab(&vocab, &cfg, 7, &err) != 0) fail_msg("%s", err.msg);
     xcap_model *m = xcap_model_create(&cfg, &vocab, 7, &err);
     if (!m) fail_msg("%s", err.msg);
-    xcap_train_opts o = tiny_opts(steps);
-    if (xcap_trainer_create(t, m, &o, &err) != 0) fail_msg("%s", err.msg);
+    if (xcap_trainer_create(t, m, o, &err) != 0) fail_msg("%s", err.msg);
     return m;
+}
+
+/* A fresh tiny model and trainer with tiny_opts(steps). */
+static xcap_model *new_run(xcap_trainer *t, long steps) {
+    xcap_train_opts o = tiny_opts(steps);
+    return new_run_opts(t, &o);
 }
 
 /* Runs steps until t->step == until, recording losses[step]. */
@@ -74,8 +90,8 @@ static void test_same_seed_same_bytes(void **state) {
     xcap_model_free(mb);
 }
 
-static void test_resume_is_bit_identical(void **state) {
-    (void)state;
+/* Runs 8 steps straight and 3 + checkpoint + reload + 5 with options o; both must agree. */
+static void check_resume(const xcap_train_opts *o) {
     char *dir = make_temp_dir(), path[512], final_a[512], final_b[512];
     snprintf(path, sizeof path, "%s/run.ckpt", dir);
     snprintf(final_a, sizeof final_a, "%s/a.safetensors", dir);
@@ -83,12 +99,12 @@ static void test_resume_is_bit_identical(void **state) {
     nn_error err;
     /* uninterrupted: 8 steps */
     xcap_trainer a;
-    xcap_model *ma = new_run(&a, 8);
+    xcap_model *ma = new_run_opts(&a, o);
     float la[8], lb[8];
     run_until(&a, 8, la);
     /* interrupted after 3 steps, checkpointed, reloaded, continued to 8 */
     xcap_trainer b;
-    xcap_model *mb = new_run(&b, 8);
+    xcap_model *mb = new_run_opts(&b, o);
     run_until(&b, 3, lb);
     if (xcap_checkpoint_save(&b, path, &err) != 0) fail_msg("%s", err.msg);
     xcap_trainer_free(&b);
@@ -96,6 +112,8 @@ static void test_resume_is_bit_identical(void **state) {
     mb = xcap_checkpoint_load(&b, path, &err);
     if (!mb) fail_msg("%s", err.msg);
     assert_int_equal(b.step, 3);
+    assert_true(b.opts.align_weight == o->align_weight && b.opts.word_dropout == o->word_dropout);
+    assert_int_equal(b.opts.n_align, o->n_align);
     run_until(&b, 8, lb);
     assert_memory_equal(la + 3, lb + 3, 5 * sizeof(float));
     assert_memory_equal(ma->params, mb->params, ma->layout.total * sizeof(float));
@@ -113,6 +131,61 @@ static void test_resume_is_bit_identical(void **state) {
     free(dir);
 }
 
+static void test_resume_is_bit_identical(void **state) {
+    (void)state;
+    xcap_train_opts o = tiny_opts(8);
+    check_resume(&o);
+}
+
+static void test_resume_with_alignment_loss_is_bit_identical(void **state) {
+    (void)state;
+    xcap_train_opts o = tiny_opts_aligned(8);
+    check_resume(&o);
+}
+
+/* The alignment targets: a distribution (sum 1) exactly at the size, colour and shape words'
+ * positions, zero elsewhere; word dropout turns about P of the input words into <unk>,
+ * never <bos>, and the alignment loss is reported and falls. */
+static void test_alignment_targets_and_word_dropout(void **state) {
+    (void)state;
+    xcap_train_opts o = tiny_opts_aligned(40);
+    o.batch = 16;
+    xcap_trainer t;
+    xcap_model *m = new_run_opts(&t, &o);
+    nn_error err;
+    size_t T = t.batch.t, N = 16, words = 0, dropped = 0;
+    float first_align = 0.0f;
+    for (int step = 0; step < 40; step++) {
+        if (xcap_trainer_fill_shapes(&t, &err) != 0) fail_msg("%s", err.msg);
+        for (size_t i = 0; i < t.batch.batch; i++) {
+            const int *tok = t.batch.tokens + i * T, *tgt = t.batch.targets + i * T;
+            assert_int_equal(tok[0], TXT_BOS);
+            for (size_t j = 0; j < T; j++) {
+                double sum = 0.0;
+                for (size_t n = 0; n < N; n++) sum += t.batch.align_rows[(i * T + j) * N + n];
+                const char *w = tgt[j] >= TXT_N_SPECIAL ? m->vocab.words[tgt[j]] : ",";
+                int grounded = strcmp(w, ",") && strcmp(w, "a") && strcmp(w, "and") &&
+                               strcmp(w, "left") && strcmp(w, "right") && strcmp(w, "of") &&
+                               strcmp(w, "above") && strcmp(w, "below");
+                if (grounded) assert_true(fabs(sum - 1.0) < 1e-5);
+                else assert_true(sum == 0.0);
+                if (j >= 1 && j < (size_t)t.batch.lengths[i]) {
+                    words++;
+                    dropped += tok[j] == TXT_UNK;
+                }
+            }
+        }
+        xcap_trainer_step(&t);
+        if (step == 0) first_align = t.last_align;
+    }
+    double rate = (double)dropped / (double)words;
+    if (!(rate > 0.18 && rate < 0.32)) fail_msg("word dropout rate %.3f, expected about 0.25", rate);
+    if (!(first_align > 0.0f && t.last_align < first_align))
+        fail_msg("alignment loss went from %.3f to %.3f", first_align, t.last_align);
+    xcap_trainer_free(&t);
+    xcap_model_free(m);
+}
+
 static void test_model_file_is_not_a_checkpoint(void **state) {
     (void)state;
     xcap_trainer t;
@@ -127,6 +200,8 @@ int main(void) {
         cmocka_unit_test(test_loss_falls),
         cmocka_unit_test(test_same_seed_same_bytes),
         cmocka_unit_test(test_resume_is_bit_identical),
+        cmocka_unit_test(test_resume_with_alignment_loss_is_bit_identical),
+        cmocka_unit_test(test_alignment_targets_and_word_dropout),
         cmocka_unit_test(test_model_file_is_not_a_checkpoint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
