@@ -6,6 +6,7 @@
 #include "demo/caption_json.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -52,6 +53,36 @@ int cli_u64(const char *cmd, const char *option, const char *value, uint64_t *ou
     }
     *out = (uint64_t)v;
     return 0;
+}
+
+int cli_usage_error(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(stderr, "xcap %s: ", cmd);
+    vfprintf(stderr, fmt, ap);
+    fputs(" (see --help)\n", stderr);
+    va_end(ap);
+    return 2;
+}
+
+int cli_option(char name[32], const char **value, const char *cmd, int argc, char **argv, int *i,
+               const char *const *with_value, size_t n) {
+    const char *arg = argv[*i];
+    const char *eq = strchr(arg, '=');
+    size_t len = eq ? (size_t)(eq - arg) : strlen(arg);
+    if (arg[0] != '-' || len >= 32) return cli_usage_error(cmd, "unexpected argument '%s'", arg);
+    memcpy(name, arg, len);
+    name[len] = '\0';
+    (*i)++;
+    if (!eq && (!strcmp(name, "-h") || !strcmp(name, "--help"))) return 0;
+    int known = 0;
+    for (size_t k = 0; k < n; k++) known |= !strcmp(name, with_value[k]);
+    if (!known) return cli_usage_error(cmd, "unknown option '%s'", arg);
+    if (eq) *value = eq + 1;
+    else if (*i < argc) *value = argv[(*i)++];
+    else return cli_usage_error(cmd, "%s needs a value", name);
+    if (!**value) return cli_usage_error(cmd, "%s is empty", name);
+    return 1;
 }
 
 double cli_now(void) {

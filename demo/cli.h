@@ -15,6 +15,16 @@ int cli_float(const char *cmd, const char *option, const char *value, float min,
 /* The same for a 64-bit unsigned seed. */
 int cli_u64(const char *cmd, const char *option, const char *value, uint64_t *out);
 
+/* Prints "xcap CMD: message (see --help)" on stderr and returns 2, the bad-usage exit code. */
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Reads the option at argv[*i] of subcommand cmd: "--name value" or "--name=value" with name
+ * one of the n names in with_value (name is copied into name[32], *value points at the value,
+ * *i moves past what was read), or -h / --help. Returns 1 for an option, 0 for help, 2 after
+ * a bad-usage message (unknown option, missing or empty value). */
+int cli_option(char name[32], const char **value, const char *cmd, int argc, char **argv, int *i,
+               const char *const *with_value, size_t n);
+
 /* Prints a cJSON tree (and frees it) to path atomically (temporary file + rename), or to
  * stdout when path is "-". */
 struct cJSON;

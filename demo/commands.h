@@ -9,5 +9,6 @@ int cmd_scenes(int argc, char **argv);
 int cmd_train(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_align(int argc, char **argv);
+int cmd_bench(int argc, char **argv);
 
 #endif

@@ -16,6 +16,7 @@ static const command COMMANDS[] = {
     {"scenes", cmd_scenes, "write shapes-world scenes (PNGs + captions.json)"},
     {"eval", cmd_eval, "score a model's captions: exact match, BLEU-4, CIDEr-D"},
     {"align", cmd_align, "measure whether each word's attention points at its object"},
+    {"bench", cmd_bench, "measure training and captioning speed, GFLOP/s and the sgemm ceiling"},
 };
 
 /* Prints the list of subcommands to f. */

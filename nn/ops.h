@@ -15,6 +15,13 @@
 void nn_gemm(float *C, const float *A, const float *B, int trans_a, int trans_b, size_t M,
              size_t N, size_t K, size_t lda, size_t ldb, size_t ldc, float alpha, float beta);
 
+/* An observer of nn_gemm calls (benchmarks and tests: FLOP counts, the shapes of a step).
+ * Called before each product with its arguments; NULL (the default) observes nothing.
+ * Not thread-safe: set it while no other thread computes. */
+typedef void (*nn_gemm_observer)(void *user, int trans_a, int trans_b, size_t M, size_t N,
+                                 size_t K, size_t lda, size_t ldb, size_t ldc, float beta);
+void nn_gemm_observe(nn_gemm_observer fn, void *user);
+
 /* Sets the threads of the BLAS pool (the only thread pool xcap uses); n <= 0 keeps it. */
 void nn_set_threads(int n);
 

@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# bench/compare.sh — `xcap bench` next to the PyTorch peer (bench/torch_peer.py) on this
+# machine, in one run: both tables, then xcap/PyTorch ratios. PyTorch runs twice, with
+# OpenMP's default wait policy and with OMP_WAIT_POLICY=PASSIVE, and for each preset and
+# thread count the faster of the two is the one compared (per figure). Not part of CI.
+#
+#   bash bench/compare.sh                 # presets S and M, 1 and 2 threads
+#   XCAP=build/xcap OUT=bench/out MIN_TIME=2 bash bench/compare.sh
+#
+# Skips (exit 0) with a message when python3-torch is not installed.
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+py=${PYTHON:-/usr/bin/python3}
+xcap=${XCAP:-}
+if [ -z "$xcap" ]; then
+  for c in "$root/build-bench/xcap" "$root/build/xcap"; do
+    if [ -x "$c" ]; then xcap=$c; break; fi
+  done
+fi
+out=${OUT:-$root/bench/out}
+presets=${PRESETS:-S,M}
+threads=${THREADS:-1,2}
+min_time=${MIN_TIME:-1}
+
+if ! "$py" -c "import torch" 2>/dev/null; then
+  echo "bench/compare.sh: skipped: PyTorch is not installed for $py (Debian: apt-get install python3-torch)"
+  exit 0
+fi
+if [ -z "$xcap" ] || [ ! -x "$xcap" ]; then
+  echo "bench/compare.sh: no xcap program found; build it (cmake -S . -B build-bench && make -C build-bench xcap) or set XCAP" >&2
+  exit 1
+fi
+if pgrep -f " train " >/dev/null 2>&1; then
+  echo "bench/compare.sh: warning: a training process is running; the figures will be low" >&2
+fi
+mkdir -p "$out"
+
+echo "== xcap ($xcap)"
+"$xcap" bench --preset "$presets" --threads "$threads" --min-time "$min_time" --json "$out/xcap.json"
+vocab=$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][0]['vocab'])" "$out/xcap.json")
+echo
+echo "== PyTorch, OpenMP default wait policy"
+env -u OMP_WAIT_POLICY "$py" "$root/bench/torch_peer.py" --preset "$presets" --threads "$threads" \
+  --min-time "$min_time" --vocab "$vocab" --json "$out/torch-default.json"
+echo
+echo "== PyTorch, OMP_WAIT_POLICY=PASSIVE"
+OMP_WAIT_POLICY=PASSIVE "$py" "$root/bench/torch_peer.py" --preset "$presets" --threads "$threads" \
+  --min-time "$min_time" --vocab "$vocab" --json "$out/torch-passive.json"
+echo
+"$py" "$root/bench/ratios.py" "$out/xcap.json" "$out/torch-default.json" "$out/torch-passive.json" \
+  | tee "$out/ratios.txt"
