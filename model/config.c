@@ -58,8 +58,10 @@ int xcap_config_from_meta(xcap_config *cfg, const nn_st_reader *r, const char *p
         char *end;
         errno = 0;
         unsigned long long x = strtoull(v, &end, 10);
+        char shown[40];
         if (errno || end == v || *end || v[0] == '-' || x > 1000000)
-            return nn_fail(err, "%s: metadata '%s' = '%s' is not a count", path, META_KEYS[i], v);
+            return nn_fail(err, "%s: metadata '%s' = '%s' is not a count", path, META_KEYS[i],
+                           nn_show(shown, sizeof shown, v));
         *fields(cfg, i) = (size_t)x;
     }
     if (xcap_config_validate(cfg, err) != 0) return nn_fail_prefix(err, path);

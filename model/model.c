@@ -17,8 +17,12 @@ int xcap_model_build_layout(xcap_model *m, nn_error *err) {
     return 0;
 }
 
-/* Allocates an empty model with config cfg and vocabulary vocab (taken over). */
-static xcap_model *model_alloc(const xcap_config *cfg, txt_vocab *vocab, nn_error *err) {
+/* Allocates an empty model with config cfg and vocabulary vocab (taken over). With a
+ * reader r of the file path, every tensor of the layout must be in it (F32, right shape,
+ * finite) before the parameters are allocated, so a small file cannot ask for a huge
+ * model; messages then start with path. */
+static xcap_model *model_alloc(const xcap_config *cfg, txt_vocab *vocab, const nn_st_reader *r,
+                               const char *path, nn_error *err) {
     xcap_model *m = calloc(1, sizeof *m);
     if (!m) {
         nn_fail(err, "out of memory");
@@ -29,12 +33,21 @@ static xcap_model *model_alloc(const xcap_config *cfg, txt_vocab *vocab, nn_erro
     memset(vocab, 0, sizeof *vocab);
     m->cfg.vocab_size = m->vocab.size;
     if (xcap_config_validate(&m->cfg, err) != 0 || xcap_model_build_layout(m, err) != 0) {
+        if (path) nn_fail_prefix(err, path);
         xcap_model_free(m);
         return NULL;
     }
+    for (size_t i = 0; r && i < m->layout.count; i++) {
+        const nn_tensor *t = &m->layout.tensors[i];
+        if (nn_st_check_f32(r, t->name, t->shape, t->ndim, err) != 0) {
+            xcap_model_free(m);
+            return NULL;
+        }
+    }
     m->params = malloc(m->layout.total * sizeof(float));
     if (!m->params) {
-        nn_fail(err, "out of memory for %zu parameters", m->layout.total);
+        nn_fail(err, "%s%sout of memory for %zu parameters", path ? path : "", path ? ": " : "",
+                m->layout.total);
         xcap_model_free(m);
         return NULL;
     }
@@ -43,7 +56,7 @@ static xcap_model *model_alloc(const xcap_config *cfg, txt_vocab *vocab, nn_erro
 
 xcap_model *xcap_model_create(const xcap_config *cfg, txt_vocab *vocab, uint64_t seed,
                               nn_error *err) {
-    xcap_model *m = model_alloc(cfg, vocab, err);
+    xcap_model *m = model_alloc(cfg, vocab, NULL, NULL, err);
     if (!m) return NULL;
     nn_rng rng;
     nn_rng_seed(&rng, seed);
@@ -57,20 +70,34 @@ xcap_model *xcap_model_create(const xcap_config *cfg, txt_vocab *vocab, uint64_t
     return m;
 }
 
+/* Reads the decimal count at *s that must be below limit, and the byte after it must be
+ * sep (or the end when sep is ','); advances *s past both. -1 otherwise. */
+static int read_index(const char **s, size_t limit, char sep, int *out) {
+    const char *p = *s;
+    size_t v = 0;
+    if (*p < '0' || *p > '9') return -1;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        v = v * 10 + (size_t)(*p - '0');
+        if (v >= limit) return -1; /* limit is small, so v never overflows */
+    }
+    if (*p == sep) p++;
+    else if (!(sep == ',' && *p == '\0')) return -1;
+    *out = (int)v;
+    *s = p;
+    return 0;
+}
+
 /* Parses "l:h,l:h,..." alignment heads from metadata into m; ignores nothing silently. */
 static int parse_align_heads(xcap_model *m, const char *s, const char *path, nn_error *err) {
     m->n_align = 0;
     while (*s) {
-        int l, h, used;
-        if (sscanf(s, "%d:%d%n", &l, &h, &used) != 2 || l < 0 || h < 0 ||
-            (size_t)l >= m->cfg.dec_layers || (size_t)h >= m->cfg.n_heads ||
-            m->n_align >= XCAP_MAX_ALIGN_HEADS)
+        int l, h;
+        if (m->n_align >= XCAP_MAX_ALIGN_HEADS || read_index(&s, m->cfg.dec_layers, ':', &l) != 0 ||
+            read_index(&s, m->cfg.n_heads, ',', &h) != 0)
             return nn_fail(err, "%s: metadata 'align_heads' is not a list of layer:head pairs", path);
         m->align_layer[m->n_align] = l;
         m->align_head[m->n_align] = h;
         m->n_align++;
-        s += used;
-        if (*s == ',') s++;
     }
     return 0;
 }
@@ -91,10 +118,9 @@ xcap_model *xcap_model_load_file(const char *path, nn_error *err) {
         nn_fail_prefix(err, path);
         goto done;
     }
-    m = model_alloc(&cfg, &vocab, err);
+    m = model_alloc(&cfg, &vocab, r, path, err);
     if (!m) {
         txt_vocab_free(&vocab);
-        nn_fail_prefix(err, path);
         goto done;
     }
     for (size_t i = 0; i < m->layout.count; i++) {

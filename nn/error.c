@@ -1,4 +1,4 @@
-/* error.c — formatting of nn_error messages and checked size arithmetic. */
+/* error.c — formatting of nn_error messages, text shown in them, and checked size arithmetic. */
 #include "nn/error.h"
 
 #include <stdarg.h>
@@ -30,6 +30,22 @@ int nn_fail_prefix(nn_error *err, const char *prefix) {
         memcpy(err->msg, tmp, sizeof tmp);
     }
     return -1;
+}
+
+const char *nn_show(char *buf, size_t cap, const char *s) {
+    size_t n = 0, limit = cap - 4;
+    for (; s[n] && n < limit; n++) {
+        unsigned char c = (unsigned char)s[n];
+        buf[n] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    }
+    if (s[n]) {
+        while (n > 0 && ((unsigned char)buf[n - 1] & 0xc0) == 0x80) n--; /* whole UTF-8 sequences */
+        if (n > 0 && ((unsigned char)buf[n - 1] & 0x80)) n--;
+        memcpy(buf + n, "...", 3);
+        n += 3;
+    }
+    buf[n] = '\0';
+    return buf;
 }
 
 int nn_mul_size(size_t a, size_t b, size_t *out) {

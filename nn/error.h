@@ -19,6 +19,10 @@ int nn_fail(nn_error *err, const char *fmt, ...) __attribute__((format(printf, 2
 /* Prefixes the message already in err with "prefix: " (to add a file name). */
 int nn_fail_prefix(nn_error *err, const char *prefix);
 
+/* Copies s into buf (cap >= 8) for a message: control bytes become '?', text too long for
+ * buf is cut at a whole UTF-8 sequence and ends in "...". Returns buf. */
+const char *nn_show(char *buf, size_t cap, const char *s);
+
 /* a * b into *out; returns 0, or -1 when the product overflows size_t. */
 int nn_mul_size(size_t a, size_t b, size_t *out);
 

@@ -36,23 +36,6 @@ struct nn_st_reader {
 
 /* ---- small helpers ------------------------------------------------------- */
 
-/* Copies s into buf (cap >= 8) for a message: control bytes become '?', long text is cut with "...". */
-static const char *show(char *buf, size_t cap, const char *s) {
-    size_t n = 0, limit = cap - 4;
-    for (; s[n] && n < limit; n++) {
-        unsigned char c = (unsigned char)s[n];
-        buf[n] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    }
-    if (s[n]) {
-        while (n > 0 && ((unsigned char)buf[n - 1] & 0xc0) == 0x80) n--; /* whole UTF-8 sequences */
-        if (n > 0 && ((unsigned char)buf[n - 1] & 0x80)) n--;
-        memcpy(buf + n, "...", 3);
-        n += 3;
-    }
-    buf[n] = '\0';
-    return buf;
-}
-
 /* Formats "[a,b,c]" into buf. */
 static const char *format_shape(char *buf, size_t cap, const size_t *shape, int ndim) {
     size_t used = 0;
@@ -131,7 +114,7 @@ void nn_st_close(nn_st_reader *r) {
 static int parse_tensor(nn_st_tensor *t, const cJSON *entry, const unsigned char *data,
                         size_t data_size, const char *path, nn_error *err) {
     char nm[96], buf[64], sh[256];
-    show(nm, sizeof nm, entry->string);
+    nn_show(nm, sizeof nm, entry->string);
     if (!cJSON_IsObject(entry))
         return nn_fail(err, "%s: tensor '%s' is not a JSON object", path, nm);
     const cJSON *dtype = NULL, *shape = NULL, *offsets = NULL;
@@ -150,7 +133,7 @@ static int parse_tensor(nn_st_tensor *t, const cJSON *entry, const unsigned char
     size_t esize = dtype_size(dtype->valuestring, &t->dtype);
     if (esize == 0)
         return nn_fail(err, "%s: tensor '%s' has unknown dtype '%s'", path, nm,
-                       show(buf, sizeof buf, dtype->valuestring));
+                       nn_show(buf, sizeof buf, dtype->valuestring));
     snprintf(t->dtype_name, sizeof t->dtype_name, "%s", dtype->valuestring);
 
     if (!cJSON_IsArray(shape))
@@ -204,7 +187,7 @@ static int parse_meta(nn_st_reader *r, const cJSON *meta, nn_error *err) {
     r->meta_values = calloc(n ? n : 1, sizeof *r->meta_values);
     if (!r->meta_keys || !r->meta_values) return nn_fail(err, "%s: out of memory", r->path);
     for (const cJSON *v = meta->child; v; v = v->next) {
-        show(k, sizeof k, v->string);
+        nn_show(k, sizeof k, v->string);
         if (!cJSON_IsString(v))
             return nn_fail(err, "%s: __metadata__ value for '%s' is not a string", r->path, k);
         for (size_t i = 0; i < r->n_meta; i++)
@@ -255,7 +238,7 @@ static int check_tensor_set(nn_st_reader *r, const unsigned char *data, nn_error
     for (size_t i = 0; i < n; i++) {
         r->by_name[i] = refs[i].index;
         if (i > 0 && strcmp(refs[i - 1].t->name, refs[i].t->name) == 0) {
-            show(a, sizeof a, refs[i].t->name);
+            nn_show(a, sizeof a, refs[i].t->name);
             free(refs);
             return nn_fail(err, "%s: tensor '%s' appears more than once", r->path, a);
         }
@@ -272,8 +255,8 @@ static int check_tensor_set(nn_st_reader *r, const unsigned char *data, nn_error
             size_t begin = (size_t)(tb - data);
             free(refs);
             return nn_fail(err, "%s: tensor '%s' data_offsets [%zu,%zu] overlap tensor '%s'",
-                           r->path, show(a, sizeof a, t->name), begin, begin + t->nbytes,
-                           show(b, sizeof b, reach->name));
+                           r->path, nn_show(a, sizeof a, t->name), begin, begin + t->nbytes,
+                           nn_show(b, sizeof b, reach->name));
         }
         if (!reach || tb + t->nbytes > rb + reach->nbytes) reach = t;
     }
@@ -456,11 +439,11 @@ const char *nn_st_meta(const nn_st_reader *r, const char *key) {
     return NULL;
 }
 
-int nn_st_read_f32(const nn_st_reader *r, const char *name, const size_t *shape, int ndim,
-                   float *dst, nn_error *err) {
+int nn_st_check_f32(const nn_st_reader *r, const char *name, const size_t *shape, int ndim,
+                    nn_error *err) {
     char nm[96], got[256], want[256];
-    if (!r || !name) return nn_fail(err, "nn_st_read_f32: no reader or name");
-    show(nm, sizeof nm, name);
+    if (!r || !name) return nn_fail(err, "nn_st_check_f32: no reader or name");
+    nn_show(nm, sizeof nm, name);
     if (ndim < 0 || ndim > NN_ST_MAX_DIMS || (ndim > 0 && !shape))
         return nn_fail(err, "%s: tensor '%s' requested with %d dimensions", r->path, nm, ndim);
     const nn_st_tensor *t = nn_st_find(r, name);
@@ -474,7 +457,7 @@ int nn_st_read_f32(const nn_st_reader *r, const char *name, const size_t *shape,
         return nn_fail(err, "%s: tensor '%s' has shape %s, expected %s", r->path, nm,
                        format_shape(got, sizeof got, t->shape, t->ndim),
                        format_shape(want, sizeof want, shape, ndim));
-    /* Check every value before touching dst; the data may be unaligned, so memcpy. */
+    /* every value must be finite; the data may be unaligned, so memcpy */
     const unsigned char *src = t->data;
     for (size_t i = 0; i < t->numel; i++) {
         float v;
@@ -483,7 +466,14 @@ int nn_st_read_f32(const nn_st_reader *r, const char *name, const size_t *shape,
             return nn_fail(err, "%s: tensor '%s' holds a non-finite value at index %zu", r->path,
                            nm, i);
     }
-    if (t->nbytes) memcpy(dst, src, t->nbytes);
+    return 0;
+}
+
+int nn_st_read_f32(const nn_st_reader *r, const char *name, const size_t *shape, int ndim,
+                   float *dst, nn_error *err) {
+    if (nn_st_check_f32(r, name, shape, ndim, err) != 0) return -1;
+    const nn_st_tensor *t = nn_st_find(r, name);
+    if (t->nbytes) memcpy(dst, t->data, t->nbytes);
     return 0;
 }
 
@@ -507,7 +497,7 @@ static int check_entries(const char *path, const nn_st_entry *entries, size_t n_
         const nn_st_entry *e = &entries[i];
         if (!e->name || !e->name[0] || strcmp(e->name, "__metadata__") == 0)
             return nn_fail(err, "%s: entry %zu has no usable tensor name", path, i);
-        show(nm, sizeof nm, e->name);
+        nn_show(nm, sizeof nm, e->name);
         for (size_t j = 0; j < i; j++)
             if (strcmp(entries[j].name, e->name) == 0)
                 return nn_fail(err, "%s: tensor '%s' appears more than once", path, nm);
@@ -535,7 +525,7 @@ static int check_entries(const char *path, const nn_st_entry *entries, size_t n_
         for (size_t j = 0; j < i; j++)
             if (strcmp(meta_keys[j], meta_keys[i]) == 0)
                 return nn_fail(err, "%s: metadata key '%s' appears more than once", path,
-                               show(nm, sizeof nm, meta_keys[i]));
+                               nn_show(nm, sizeof nm, meta_keys[i]));
     }
     return 0;
 }

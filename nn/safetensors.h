@@ -44,6 +44,11 @@ const nn_st_tensor *nn_st_find(const nn_st_reader *r, const char *name);
 /* The __metadata__ value for key, or NULL. */
 const char *nn_st_meta(const nn_st_reader *r, const char *key);
 
+/* Checks that the tensor named name is F32, of exactly the given shape and finite, with the
+ * messages nn_st_read_f32 gives; copies nothing. */
+int nn_st_check_f32(const nn_st_reader *r, const char *name, const size_t *shape, int ndim,
+                    nn_error *err);
+
 /* Copies an F32 tensor named name of exactly the given shape into dst; fails with
  * "path: tensor 'name' has shape [a,b], expected [c,d]" (or missing / wrong dtype /
  * non-finite value) otherwise. */

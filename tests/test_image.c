@@ -76,6 +76,59 @@ static void test_bad_files_are_refused(void **state) {
     free(dir);
 }
 
+/* Inputs the fuzzer (fuzz/fuzz_image.c) found: crafted JPEG Huffman tables and 16-bit PNM
+ * made stb_image write or read past its buffers, so they are refused before decoding. */
+static void test_fuzz_crashes_are_refused(void **state) {
+    (void)state;
+    static const char *const jpegs[] = {"tests/fixtures/fuzz/jpeg-dht-257-codes.jpg",
+                                        "tests/fixtures/fuzz/jpeg-dht-past-eof.jpg",
+                                        "tests/fixtures/fuzz/jpeg-dht-fill-before-soi.jpg"};
+    for (size_t i = 0; i < sizeof jpegs / sizeof jpegs[0]; i++)
+        expect_refused(source_path(jpegs[i]), "not a supported image (JPEG Huffman table");
+    expect_refused(source_path("tests/fixtures/fuzz/pnm-16bit.ppm"),
+                   "not a supported image (PNM files are refused; use PNG, JPEG, BMP, GIF or TGA)");
+}
+
+/* Inputs on which the fuzzer found only arithmetic undefined behaviour inside stb_image (an
+ * empty PNG data chunk, a corrupt JPEG scan): they load or are refused, and never crash. */
+static void test_fuzz_decoder_quirks_do_not_crash(void **state) {
+    (void)state;
+    static const char *const files[] = {"tests/fixtures/fuzz/png-empty-idat.png",
+                                        "tests/fixtures/fuzz/png-empty-idat-2.png",
+                                        "tests/fixtures/fuzz/jpeg-corrupt-scan.jpg"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
+        vis_image img;
+        nn_error err;
+        if (vis_image_load(&img, source_path(files[i]), &err) == 0) {
+            assert_true(img.width > 0 && img.height > 0);
+            vis_image_free(&img);
+        } else {
+            assert_null(strchr(err.msg, '\n'));
+        }
+    }
+}
+
+/* The pixel limit can be lowered (the fuzz target does), never raised past the default. */
+static void test_load_limit(void **state) {
+    (void)state;
+    char *dir = make_temp_dir(), path[512];
+    snprintf(path, sizeof path, "%s/a.png", dir);
+    unsigned char px[7 * 5 * 3] = {0};
+    assert_true(stbi_write_png(path, 7, 5, 3, px, 7 * 3) != 0);
+    vis_image img;
+    nn_error err;
+    assert_int_equal(vis_image_load_limit(&img, path, 35, &err), 0);
+    vis_image_free(&img);
+    assert_int_equal(vis_image_load_limit(&img, path, 34, &err), -1);
+    if (!strstr(err.msg, "image is 7x5, larger than the limit of 16384 pixels a side and 34 pixels"))
+        fail_msg("%s", err.msg);
+    write_png_header(path, 16384, 16384);
+    assert_int_equal(vis_image_load_limit(&img, path, (size_t)-1, &err), -1);
+    if (!strstr(err.msg, "and 100000000 pixels")) fail_msg("%s", err.msg);
+    remove_tree(dir);
+    free(dir);
+}
+
 static void test_patchify_layout(void **state) {
     (void)state;
     /* 16 × 8 image, patch 4: grid 4 columns × 2 rows; pixel value encodes its position */
@@ -103,6 +156,9 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_keeps_original_size),
         cmocka_unit_test(test_bad_files_are_refused),
+        cmocka_unit_test(test_fuzz_crashes_are_refused),
+        cmocka_unit_test(test_fuzz_decoder_quirks_do_not_crash),
+        cmocka_unit_test(test_load_limit),
         cmocka_unit_test(test_patchify_layout),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

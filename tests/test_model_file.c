@@ -199,6 +199,70 @@ static void test_save_is_atomic(void **state) {
     free(dir);
 }
 
+/* Copies the fixture model to path with metadata key set to value (added when absent);
+ * with_tensors 0 leaves every tensor out. */
+static void write_meta_variant(const char *path, const char *key, const char *value,
+                               int with_tensors) {
+    nn_error err;
+    nn_st_reader *r = nn_st_open(source_path("tests/fixtures/tiny_weights.safetensors"), &err);
+    assert_non_null(r);
+    size_t n = with_tensors ? nn_st_count(r) : 0;
+    nn_st_entry *e = calloc(n ? n : 1, sizeof *e);
+    float **copies = calloc(n ? n : 1, sizeof *copies);
+    for (size_t i = 0; i < n; i++) {
+        const nn_st_tensor *t = nn_st_at(r, i);
+        copies[i] = malloc(t->nbytes ? t->nbytes : 1);
+        memcpy(copies[i], t->data, t->nbytes);
+        e[i] = (nn_st_entry){t->name, t->ndim, {0}, copies[i]};
+        for (int j = 0; j < t->ndim; j++) e[i].shape[j] = t->shape[j];
+    }
+    static const char *keys[] = {"image_w", "image_h", "patch", "d_model", "n_heads",
+                                 "enc_layers", "dec_layers", "d_ff", "max_tokens", "vocab"};
+    const char *mk[11], *mv[11];
+    size_t nm = 0;
+    int placed = 0;
+    for (size_t i = 0; i < 10; i++) {
+        mk[nm] = keys[i];
+        placed |= strcmp(keys[i], key) == 0;
+        mv[nm++] = strcmp(keys[i], key) == 0 ? value : nn_st_meta(r, keys[i]);
+    }
+    if (!placed) {
+        mk[nm] = key;
+        mv[nm++] = value;
+    }
+    if (nn_st_write(path, e, n, mk, mv, nm, &err) != 0) fail_msg("%s", err.msg);
+    for (size_t i = 0; i < n; i++) free(copies[i]);
+    free(copies);
+    free(e);
+    nn_st_close(r);
+}
+
+/* Inputs the fuzzer (fuzz/fuzz_model_meta.c, fuzz/fuzz_vocab.c) found, and the limits they
+ * led to: every message stays on one line, "<unk>" twice is a duplicate, and a small file
+ * whose metadata describes a huge model is refused before anything is allocated for it. */
+static void test_fuzz_metadata_cases(void **state) {
+    (void)state;
+    char *dir = make_temp_dir(), path[512];
+    snprintf(path, sizeof path, "%s/m.safetensors", dir);
+    write_meta_variant(path, "image_h", "8s>\n<unk>\na]", 1);
+    expect_refused(path, "metadata 'image_h' = '8s>?<unk>?a]' is not a count");
+    write_meta_variant(path, "vocab", "<pad>\n<bos>\n<eos>\n<unk>\na\n,\ns>\n<unk>", 1);
+    expect_refused(path, "vocabulary word '<unk>' appears twice");
+    write_meta_variant(path, "vocab", "<pad>\n<bos>\n<eos>\n<un\tk>", 1);
+    expect_refused(path, "vocabulary entry 3 is '<un?k>', expected '<unk>'");
+    write_meta_variant(path, "d_model", "8192", 0); /* ~10^9 parameters, in a 1 KB file */
+    expect_refused(path, "is missing");
+    write_meta_variant(path, "align_heads", "99999999999999999999:0", 1);
+    expect_refused(path, "metadata 'align_heads' is not a list of layer:head pairs");
+    write_meta_variant(path, "align_heads", "0:0,1:1,", 1);
+    xcap_model *m = xcap_model_load_file(path, NULL);
+    assert_non_null(m);
+    assert_int_equal(m->n_align, 2);
+    xcap_model_free(m);
+    remove_tree(dir);
+    free(dir);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
@@ -208,6 +272,7 @@ int main(void) {
         cmocka_unit_test(test_missing_metadata_is_named),
         cmocka_unit_test(test_not_a_model),
         cmocka_unit_test(test_save_is_atomic),
+        cmocka_unit_test(test_fuzz_metadata_cases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -63,25 +63,29 @@ int txt_vocab_from_lines(txt_vocab *v, const char *lines, nn_error *err) {
         const char *end = strchr(p, '\n');
         size_t len = end ? (size_t)(end - p) : strlen(p);
         char word[TXT_MAX_WORD + 1];
+        size_t at = v->size; /* for messages: txt_vocab_free zeroes v */
         if (len == 0 || len > TXT_MAX_WORD) {
             txt_vocab_free(v);
-            return nn_fail(err, "vocabulary entry %zu is %s", v->size,
+            return nn_fail(err, "vocabulary entry %zu is %s", at,
                            len ? "longer than 64 bytes" : "empty");
         }
         memcpy(word, p, len);
         word[len] = 0;
+        char shown[TXT_MAX_WORD + 8];
         if (v->size < TXT_N_SPECIAL && strcmp(word, SPECIAL[v->size]) != 0) {
             txt_vocab_free(v);
-            return nn_fail(err, "vocabulary entry %zu is '%s', expected '%s'", (size_t)0 + 0,
-                           word, SPECIAL[0]);
+            return nn_fail(err, "vocabulary entry %zu is '%s', expected '%s'", at,
+                           nn_show(shown, sizeof shown, word), SPECIAL[at]);
         }
-        if (v->size >= TXT_N_SPECIAL && txt_vocab_id(v, word) != TXT_UNK) {
+        /* a word already present (txt_vocab_id cannot tell "<unk>" from a missing word) */
+        if (v->size >= TXT_N_SPECIAL && v->slots[find_slot(v, word)] >= 0) {
             txt_vocab_free(v);
-            return nn_fail(err, "vocabulary word '%s' appears twice", word);
+            return nn_fail(err, "vocabulary word '%s' appears twice",
+                           nn_show(shown, sizeof shown, word));
         }
         if (v->size >= TXT_MAX_VOCAB || add_word(v, word, &cap) != 0) {
             txt_vocab_free(v);
-            return nn_fail(err, "vocabulary is too large or out of memory at entry %zu", v->size);
+            return nn_fail(err, "vocabulary is too large or out of memory at entry %zu", at);
         }
         p = end ? end + 1 : p + len;
     }

@@ -8,6 +8,8 @@
 #include <stb/stb_image.h>
 #include <stb/stb_image_resize.h>
 
+#include "vision/image_check.h"
+
 /* Width and height from a PNG's IHDR chunk when f starts with one (stb refuses very large
  * PNGs in stbi_info with a generic reason; this lets the message say the size). Rewinds f. */
 static int png_size(FILE *f, long *w, long *h) {
@@ -22,26 +24,36 @@ static int png_size(FILE *f, long *w, long *h) {
 }
 
 int vis_image_load(vis_image *img, const char *path, nn_error *err) {
+    return vis_image_load_limit(img, path, VIS_IMAGE_MAX_PIXELS, err);
+}
+
+int vis_image_load_limit(vis_image *img, const char *path, size_t max_pixels, nn_error *err) {
+    if (max_pixels > VIS_IMAGE_MAX_PIXELS) max_pixels = VIS_IMAGE_MAX_PIXELS;
     memset(img, 0, sizeof *img);
     FILE *f = fopen(path, "rb");
     if (!f) return nn_fail(err, "%s: %s", path, strerror(errno));
     int w, h, comp;
     long pw, ph;
     if (png_size(f, &pw, &ph) && (pw > VIS_IMAGE_MAX_SIDE || ph > VIS_IMAGE_MAX_SIDE ||
-                                  (double)pw * (double)ph > VIS_IMAGE_MAX_PIXELS)) {
+                                  (double)pw * (double)ph > (double)max_pixels)) {
         fclose(f);
-        return nn_fail(err, "%s: image is %ldx%ld, larger than the limit of %d pixels a side and %u pixels",
-                       path, pw, ph, VIS_IMAGE_MAX_SIDE, (unsigned)VIS_IMAGE_MAX_PIXELS);
+        return nn_fail(err, "%s: image is %ldx%ld, larger than the limit of %d pixels a side and %zu pixels",
+                       path, pw, ph, VIS_IMAGE_MAX_SIDE, max_pixels);
+    }
+    char why[128];
+    if (vis_image_check(f, why, sizeof why) != 0) {
+        fclose(f);
+        return nn_fail(err, "%s: not a supported image (%s)", path, why);
     }
     if (!stbi_info_from_file(f, &w, &h, &comp)) {
         fclose(f);
         return nn_fail(err, "%s: not a supported image (%s)", path, stbi_failure_reason());
     }
     if (w <= 0 || h <= 0 || w > VIS_IMAGE_MAX_SIDE || h > VIS_IMAGE_MAX_SIDE ||
-        (size_t)w * (size_t)h > VIS_IMAGE_MAX_PIXELS) {
+        (size_t)w * (size_t)h > max_pixels) {
         fclose(f);
-        return nn_fail(err, "%s: image is %dx%d, larger than the limit of %d pixels a side and %u pixels",
-                       path, w, h, VIS_IMAGE_MAX_SIDE, (unsigned)VIS_IMAGE_MAX_PIXELS);
+        return nn_fail(err, "%s: image is %dx%d, larger than the limit of %d pixels a side and %zu pixels",
+                       path, w, h, VIS_IMAGE_MAX_SIDE, max_pixels);
     }
     unsigned char *rgb = stbi_load_from_file(f, &w, &h, &comp, 3);
     fclose(f);

@@ -18,6 +18,9 @@ typedef struct {
 
 /* Loads path as 8-bit RGB; "path: reason" on failure (not an image, too large, …). */
 int vis_image_load(vis_image *img, const char *path, nn_error *err);
+/* The same with a smaller limit on width × height (at most VIS_IMAGE_MAX_PIXELS counts);
+ * the side limit stays VIS_IMAGE_MAX_SIDE. */
+int vis_image_load_limit(vis_image *img, const char *path, size_t max_pixels, nn_error *err);
 /* Copies w × h RGB bytes into a new image. */
 int vis_image_from_rgb(vis_image *img, const unsigned char *rgb, int w, int h, nn_error *err);
 void vis_image_free(vis_image *img);
