@@ -47,6 +47,9 @@ static void usage(FILE *f) {
             "                      share of the object the word names (shapes world; default 0)\n"
             "  --word-dropout P    replace each input word by <unk> with probability P, so words\n"
             "                      are read off the image, not the previous word (default 0)\n"
+            "  --grey-views P      show a scene in grey with probability P, its colour words\n"
+            "                      neither read nor taught, so shapes are told by outline\n"
+            "                      rather than by colour (shapes world; default 0)\n"
             "  --align-heads L:H,...  the supervised heads, one per layer (default: the last\n"
             "                      layer's head 0); stored in the model as its alignment heads\n"
             "  --seed N            seed of weights and data (default 1)\n"
@@ -127,6 +130,7 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--max-objects")) { if (cli_long("train", a, val, 1, 3, &v)) return 2; o.max_objects = (int)v; }
         else if (!strcmp(a, "--align-loss")) { if (cli_float("train", a, val, 0, 1000, &o.align_weight)) return 2; }
         else if (!strcmp(a, "--align-heads")) align_heads = val;
+        else if (!strcmp(a, "--grey-views")) { if (cli_float("train", a, val, 0, 0.95f, &o.grey_views)) return 2; }
         else if (!strcmp(a, "--word-dropout")) { if (cli_float("train", a, val, 0, 0.95f, &o.word_dropout)) return 2; }
         else if (!strcmp(a, "--seed")) { if (cli_u64("train", a, val, &o.seed)) return 2; }
         else if (!strcmp(a, "--threads")) { if (cli_long("train", a, val, 1, 256, &threads)) return 2; }
@@ -152,8 +156,9 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "xcap train: --data and --images go together (see --help)\n");
         return 2;
     }
-    if (data && o.align_weight > 0.0f) {
-        fprintf(stderr, "xcap train: --align-loss needs the shapes world's groundings; it cannot be used with --data\n");
+    if (data && (o.align_weight > 0.0f || o.grey_views > 0.0f)) {
+        fprintf(stderr, "xcap train: --align-loss and --grey-views need the shapes world's groundings; "
+                        "they cannot be used with --data\n");
         return 2;
     }
     char ckpt_buf[4096];

@@ -157,6 +157,32 @@ static void drop_words(xcap_batch *b, size_t i, const xcap_trainer *t) {
     }
 }
 
+/* 1 when scene i of the current step is shown as a grey view (a hash of seed, step, i). */
+static int is_grey_view(const xcap_trainer *t, size_t i) {
+    if (t->opts.grey_views <= 0.0f) return 0;
+    uint64_t h = nn_seed_mix(nn_seed_mix(t->opts.seed ^ 0x62e7, (uint64_t)t->step), i);
+    return (float)(h >> 40) / (float)(1u << 24) < t->opts.grey_views;
+}
+
+/* Replaces every pixel of rgb by its luminance (ITU-R BT.601 weights) in all channels. */
+static void make_grey(unsigned char *rgb, size_t pixels) {
+    for (size_t p = 0; p < pixels; p++, rgb += 3) {
+        unsigned y = (299u * rgb[0] + 587u * rgb[1] + 114u * rgb[2] + 500u) / 1000u;
+        rgb[0] = rgb[1] = rgb[2] = (unsigned char)y;
+    }
+}
+
+/* Batch row i of a grey view: colour words are not taught (target <pad>) and, where they
+ * are read as the next position's input, read as <unk>. */
+static void hide_colour_words(xcap_batch *b, size_t i, const vis_caption *cap) {
+    int *tok = b->tokens + i * b->t, *tgt = b->targets + i * b->t;
+    for (int j = 0; j < cap->n_words && (size_t)j < b->t - 1; j++) {
+        if (cap->kind[j] != VIS_WORD_COLOUR) continue;
+        tgt[j] = TXT_PAD;
+        tok[j + 1] = TXT_UNK;
+    }
+}
+
 int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err) {
     const xcap_config *cfg = &t->model->cfg;
     xcap_batch *b = &t->batch;
@@ -171,10 +197,13 @@ int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err) {
             vis_scene_free(&scene);
             return -1;
         }
+        int grey = is_grey_view(t, i);
+        if (grey) make_grey(scene.rgb, cfg->image_w * cfg->image_h);
         vis_patchify(b->patches + i * N * pd, scene.rgb, cfg->image_w, cfg->image_h, cfg->patch);
         const vis_caption *cap = &scene.captions[canonical_caption(&scene)];
         xcap_batch_set_caption(b, t->model, i, cap->text);
         drop_words(b, i, t);
+        if (grey) hide_colour_words(b, i, cap);
         if (t->opts.align_weight > 0.0f) fill_align_rows(b, i, &scene, cap, (int)cfg->patch);
     }
     vis_scene_free(&scene);
@@ -230,6 +259,8 @@ static void opts_to_text(const xcap_trainer *t, char *buf, size_t cap) {
         o->beta1, o->beta2, o->eps, o->seed, o->max_objects);
     if (o->word_dropout > 0.0f && len < cap)
         len += (size_t)snprintf(buf + len, cap - len, " word_dropout=%.9g", o->word_dropout);
+    if (o->grey_views > 0.0f && len < cap)
+        len += (size_t)snprintf(buf + len, cap - len, " grey_views=%.9g", o->grey_views);
     if (o->align_weight <= 0.0f || len >= cap) return;
     len += (size_t)snprintf(buf + len, cap - len, " align=%.9g align_heads=", o->align_weight);
     for (size_t i = 0; i < o->n_align && len < cap; i++)
@@ -252,6 +283,10 @@ static int opts_from_text(xcap_trainer *t, const char *s) {
     const char *wd = strstr(s, " word_dropout=");
     if (wd && (sscanf(wd, " word_dropout=%g", &o->word_dropout) != 1 ||
                !(o->word_dropout > 0.0f && o->word_dropout < 1.0f)))
+        return -1;
+    const char *gv = strstr(s, " grey_views=");
+    if (gv && (sscanf(gv, " grey_views=%g", &o->grey_views) != 1 ||
+               !(o->grey_views > 0.0f && o->grey_views < 1.0f)))
         return -1;
     const char *al = strstr(s, " align=");
     if (!al) return 0;

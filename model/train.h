@@ -26,6 +26,10 @@ typedef struct {
     /* word dropout: each input word (not <bos>) is replaced by <unk> with this probability,
      * so a word is predicted from the image rather than from the word before it; 0 = off */
     float word_dropout;
+    /* grey views (shapes world): a scene is shown in grey with this probability and its
+     * colour words are neither read nor taught, so that shapes are told by their outline,
+     * not by the colours they were seen in; 0 = off */
+    float grey_views;
     size_t n_align;
     int align_layer[TXT_MAX_LAYERS], align_head[TXT_MAX_LAYERS];
 } xcap_train_opts;

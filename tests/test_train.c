@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "model/train.h"
+#include "vision/shapes.h"
 #include "tests/util/check.h"
 
 /* A tiny config so that steps take milliseconds. */
@@ -30,6 +31,7 @@ static xcap_train_opts tiny_opts_aligned(long steps) {
     xcap_train_opts o = tiny_opts(steps);
     o.align_weight = 0.5f;
     o.word_dropout = 0.25f;
+    o.grey_views = 0.3f;
     nn_error err;
     if (xcap_train_parse_align_heads(&o, "0:1", 1, 2, &err) != 0) fail_msg("%s", err.msg);
     return o;
@@ -143,9 +145,18 @@ static void test_resume_with_alignment_loss_is_bit_identical(void **state) {
     check_resume(&o);
 }
 
+/* 1 when every pixel of batch row i's patches has equal red, green and blue. */
+static int row_is_grey(const xcap_batch *b, size_t i, size_t floats) {
+    const float *p = b->patches + i * floats;
+    for (size_t k = 0; k < floats; k += 3)
+        if (p[k] != p[k + 1] || p[k] != p[k + 2]) return 0;
+    return 1;
+}
+
 /* The alignment targets: a distribution (sum 1) exactly at the size, colour and shape words'
  * positions, zero elsewhere; word dropout turns about P of the input words into <unk>,
- * never <bos>, and the alignment loss is reported and falls. */
+ * never <bos>; grey views (about 30% of scenes) teach no colour word and every other scene
+ * teaches one per object; the alignment loss is reported and falls. */
 static void test_alignment_targets_and_word_dropout(void **state) {
     (void)state;
     xcap_train_opts o = tiny_opts_aligned(40);
@@ -153,13 +164,26 @@ static void test_alignment_targets_and_word_dropout(void **state) {
     xcap_trainer t;
     xcap_model *m = new_run_opts(&t, &o);
     nn_error err;
-    size_t T = t.batch.t, N = 16, words = 0, dropped = 0;
+    size_t T = t.batch.t, N = 16, words = 0, dropped = 0, grey = 0, scenes = 0;
     float first_align = 0.0f;
     for (int step = 0; step < 40; step++) {
         if (xcap_trainer_fill_shapes(&t, &err) != 0) fail_msg("%s", err.msg);
         for (size_t i = 0; i < t.batch.batch; i++) {
             const int *tok = t.batch.tokens + i * T, *tgt = t.batch.targets + i * T;
             assert_int_equal(tok[0], TXT_BOS);
+            int is_grey = row_is_grey(&t.batch, i, N * 3 * 8 * 8);
+            size_t colour_words = 0, shape_words = 0;
+            for (size_t j = 0; j < T; j++) {
+                if (tgt[j] < TXT_N_SPECIAL) continue;
+                vis_word_kind k = vis_word_classify(m->vocab.words[tgt[j]], NULL);
+                colour_words += k == VIS_WORD_COLOUR;
+                shape_words += k == VIS_WORD_SHAPE;
+            }
+            assert_true(shape_words >= 1);
+            if (is_grey) assert_int_equal(colour_words, 0);
+            else assert_int_equal(colour_words, shape_words);
+            grey += (size_t)is_grey;
+            scenes++;
             for (size_t j = 0; j < T; j++) {
                 double sum = 0.0;
                 for (size_t n = 0; n < N; n++) sum += t.batch.align_rows[(i * T + j) * N + n];
@@ -167,7 +191,8 @@ static void test_alignment_targets_and_word_dropout(void **state) {
                 int grounded = strcmp(w, ",") && strcmp(w, "a") && strcmp(w, "and") &&
                                strcmp(w, "left") && strcmp(w, "right") && strcmp(w, "of") &&
                                strcmp(w, "above") && strcmp(w, "below");
-                if (grounded) assert_true(fabs(sum - 1.0) < 1e-5);
+                if (grounded || (is_grey && tgt[j] == TXT_PAD && j < (size_t)t.batch.lengths[i]))
+                    assert_true(fabs(sum - 1.0) < 1e-5);
                 else assert_true(sum == 0.0);
                 if (j >= 1 && j < (size_t)t.batch.lengths[i]) {
                     words++;
@@ -180,6 +205,8 @@ static void test_alignment_targets_and_word_dropout(void **state) {
     }
     double rate = (double)dropped / (double)words;
     if (!(rate > 0.18 && rate < 0.32)) fail_msg("word dropout rate %.3f, expected about 0.25", rate);
+    double grey_rate = (double)grey / (double)scenes;
+    if (!(grey_rate > 0.22 && grey_rate < 0.38)) fail_msg("grey views %.3f, expected about 0.3", grey_rate);
     if (!(first_align > 0.0f && t.last_align < first_align))
         fail_msg("alignment loss went from %.3f to %.3f", first_align, t.last_align);
     xcap_trainer_free(&t);
