@@ -35,6 +35,8 @@ static void usage(FILE *f) {
             "  --out FILE          final model (written atomically)\n"
             "  --preset S|M        model size (default S)\n"
             "  --enc-layers N      override the preset's encoder depth\n"
+            "  --edge-features     the encoder also embeds a colour-blind outline map of each\n"
+            "                      patch (vision/patch_edges.h)\n"
             "  --steps N           optimiser steps (default 10000)\n"
             "  --batch N           scenes per step (default 32)\n"
             "  --lr X              peak learning rate (default 1e-3)\n"
@@ -103,6 +105,7 @@ int cmd_train(int argc, char **argv) {
     const char *out = NULL, *preset = "S", *ckpt = NULL, *resume = NULL, *data = NULL,
                *images = NULL, *split = NULL, *align_heads = NULL;
     long min_count = 1;
+    int edge_features = 0;
     xcap_train_opts o = xcap_train_defaults();
     long enc_layers = -1, threads = 0, val_every = 1000, val_count = 300, ckpt_every = 500,
          log_every = 100, v;
@@ -130,6 +133,7 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--max-objects")) { if (cli_long("train", a, val, 1, 3, &v)) return 2; o.max_objects = (int)v; }
         else if (!strcmp(a, "--align-loss")) { if (cli_float("train", a, val, 0, 1000, &o.align_weight)) return 2; }
         else if (!strcmp(a, "--align-heads")) align_heads = val;
+        else if (!strcmp(a, "--edge-features")) { edge_features = 1; used = 0; }
         else if (!strcmp(a, "--grey-views")) { if (cli_float("train", a, val, 0, 0.95f, &o.grey_views)) return 2; }
         else if (!strcmp(a, "--word-dropout")) { if (cli_float("train", a, val, 0, 0.95f, &o.word_dropout)) return 2; }
         else if (!strcmp(a, "--seed")) { if (cli_u64("train", a, val, &o.seed)) return 2; }
@@ -188,6 +192,7 @@ int cmd_train(int argc, char **argv) {
             return 2;
         }
         if (enc_layers >= 0) cfg.enc_layers = (size_t)enc_layers;
+        cfg.edge_features = (size_t)edge_features;
         if (o.align_weight > 0.0f) {
             char last[32];
             snprintf(last, sizeof last, "%zu:0", cfg.dec_layers - 1);

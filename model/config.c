@@ -8,22 +8,23 @@
 
 static const char *const META_KEYS[XCAP_CONFIG_META] = {
     "image_w", "image_h", "patch", "d_model", "n_heads",
-    "enc_layers", "dec_layers", "d_ff", "max_tokens"};
+    "enc_layers", "dec_layers", "d_ff", "max_tokens", "edge_features"};
 
 /* The config fields in META_KEYS order. */
 static size_t *fields(xcap_config *c, size_t i) {
     size_t *f[XCAP_CONFIG_META] = {&c->image_w,    &c->image_h,    &c->patch,
                                    &c->d_model,    &c->n_heads,    &c->enc_layers,
-                                   &c->dec_layers, &c->d_ff,       &c->max_tokens};
+                                   &c->dec_layers, &c->d_ff,       &c->max_tokens,
+                                   &c->edge_features};
     return f[i];
 }
 
 int xcap_config_preset(xcap_config *cfg, const char *name, nn_error *err) {
     memset(cfg, 0, sizeof *cfg);
     if (strcmp(name, "S") == 0 || strcmp(name, "s") == 0) {
-        *cfg = (xcap_config){96, 96, 8, 128, 4, 1, 2, 512, 16, 0};
+        *cfg = (xcap_config){96, 96, 8, 128, 4, 1, 2, 512, 16, 0, 0};
     } else if (strcmp(name, "M") == 0 || strcmp(name, "m") == 0) {
-        *cfg = (xcap_config){128, 128, 8, 256, 8, 4, 4, 1024, 24, 0};
+        *cfg = (xcap_config){128, 128, 8, 256, 8, 4, 4, 1024, 24, 0, 0};
     } else {
         return nn_fail(err, "unknown preset '%s' (use S or M)", name);
     }
@@ -44,6 +45,7 @@ int xcap_config_validate(const xcap_config *c, nn_error *err) {
         return nn_fail(err, "layers (encoder %zu, decoder %zu) out of range (0..%d, 1..%d)",
                        c->enc_layers, c->dec_layers, VIS_MAX_LAYERS, TXT_MAX_LAYERS);
     if (c->d_ff == 0 || c->d_ff > 65536) return nn_fail(err, "d_ff %zu out of range", c->d_ff);
+    if (c->edge_features > 1) return nn_fail(err, "edge_features %zu is not 0 or 1", c->edge_features);
     if (c->max_tokens < 2 || c->max_tokens > 1024)
         return nn_fail(err, "max_tokens %zu is not in 2..1024", c->max_tokens);
     return 0;
@@ -54,6 +56,7 @@ int xcap_config_from_meta(xcap_config *cfg, const nn_st_reader *r, const char *p
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < XCAP_CONFIG_META; i++) {
         const char *v = nn_st_meta(r, META_KEYS[i]);
+        if (!v && i == XCAP_CONFIG_META - 1) continue;  /* edge_features: optional */
         if (!v) return nn_fail(err, "%s: metadata '%s' is missing (not an xcap model?)", path, META_KEYS[i]);
         char *end;
         errno = 0;
@@ -86,7 +89,9 @@ size_t xcap_config_patches(const xcap_config *cfg) {
 
 vis_encoder_dims xcap_config_encoder_dims(const xcap_config *c) {
     vis_encoder_dims dm = {xcap_config_patches(c), 3 * c->patch * c->patch, c->d_model,
-                           c->n_heads, c->enc_layers, c->d_ff};
+                           c->n_heads, c->enc_layers, c->d_ff,
+                           c->edge_features ? c->patch * c->patch : 0, xcap_config_grid_w(c),
+                           c->patch};
     return dm;
 }
 

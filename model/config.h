@@ -14,6 +14,7 @@ typedef struct {
     size_t image_w, image_h, patch;
     size_t d_model, n_heads, enc_layers, dec_layers, d_ff, max_tokens;
     size_t vocab_size;  /* set from the vocabulary */
+    size_t edge_features;  /* 1: the encoder also embeds the edge channel (vision/patch_edges.h) */
 } xcap_config;
 
 /* Fills cfg with preset "S" or "M" (vocab_size left 0); -1 for an unknown name. */
@@ -26,9 +27,10 @@ int xcap_config_validate(const xcap_config *cfg, nn_error *err);
 int xcap_config_from_meta(xcap_config *cfg, const nn_st_reader *r, const char *path,
                           nn_error *err);
 
-/* Number of metadata entries xcap_config_to_meta writes. */
-#define XCAP_CONFIG_META 9
-/* Formats the config as metadata: keys[i] are static, values[i] point into buf (9×24 bytes). */
+/* Number of metadata entries xcap_config_to_meta writes (the last, "edge_features", is
+ * optional when reading: files without it have no edge channel). */
+#define XCAP_CONFIG_META 10
+/* Formats the config as metadata: keys[i] are static, values[i] point into buf (10×24 bytes). */
 void xcap_config_to_meta(const xcap_config *cfg, const char **keys, const char **values,
                          char buf[XCAP_CONFIG_META][24]);
 

@@ -92,6 +92,36 @@ static void test_round_trip(void **state) {
     free(dir);
 }
 
+/* A model with the edge channel keeps it through save and load (config and enc.edge.w);
+ * the fixture, written before the channel existed, loads with it off. */
+static void test_edge_channel_round_trip(void **state) {
+    (void)state;
+    char *dir = make_temp_dir(), path[512];
+    snprintf(path, sizeof path, "%s/edges.safetensors", dir);
+    xcap_model *base = fixture_model();
+    assert_int_equal(base->cfg.edge_features, 0);
+    xcap_config cfg = base->cfg;
+    cfg.edge_features = 1;
+    txt_vocab vocab;
+    nn_error err;
+    char *words = txt_vocab_join(&base->vocab);
+    assert_int_equal(txt_vocab_from_lines(&vocab, words, &err), 0);
+    free(words);
+    xcap_model *a = xcap_model_create(&cfg, &vocab, 5, &err);
+    if (!a) fail_msg("%s", err.msg);
+    assert_true(a->layout.total == base->layout.total + cfg.d_model * cfg.patch * cfg.patch);
+    assert_int_equal(xcap_model_save_file(a, path, &err), 0);
+    xcap_model *b = xcap_model_load_file(path, &err);
+    if (!b) fail_msg("%s", err.msg);
+    assert_int_equal(b->cfg.edge_features, 1);
+    assert_memory_equal(a->params, b->params, a->layout.total * sizeof(float));
+    xcap_model_free(a);
+    xcap_model_free(b);
+    xcap_model_free(base);
+    remove_tree(dir);
+    free(dir);
+}
+
 static void test_wrong_shape_is_named(void **state) {
     (void)state;
     char *dir = make_temp_dir(), path[512];
@@ -266,6 +296,7 @@ static void test_fuzz_metadata_cases(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip),
+        cmocka_unit_test(test_edge_channel_round_trip),
         cmocka_unit_test(test_wrong_shape_is_named),
         cmocka_unit_test(test_missing_tensor_is_named),
         cmocka_unit_test(test_non_finite_weight_is_named),

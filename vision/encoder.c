@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nn/ops.h"
+#include "vision/patch_edges.h"
 
 void vis_encoder_layout(vis_encoder_weights *w, nn_layout *L, const vis_encoder_dims *dm) {
     size_t d = dm->d;
@@ -13,6 +14,8 @@ void vis_encoder_layout(vis_encoder_weights *w, nn_layout *L, const vis_encoder_
     w->patch_w = nn_layout_add(L, "enc.patch", "w", d, dm->patch_dim, 1, NN_INIT_NORMAL, 0.02f);
     w->patch_b = nn_layout_add(L, "enc.patch", "b", d, 0, 0, NN_INIT_ZERO, 0);
     w->pos = nn_layout_add(L, "enc", "pos", dm->n_patches, d, 0, NN_INIT_NORMAL, 0.02f);
+    if (dm->edge_dim)
+        w->edge_w = nn_layout_add(L, "enc.edge", "w", d, dm->edge_dim, 1, NN_INIT_NORMAL, 0.02f);
     for (size_t i = 0; i < dm->layers; i++) {
         char ln1[32], attn[32], ln2[32], mlp[32];
         snprintf(ln1, sizeof ln1, "enc.%zu.ln1", i);
@@ -35,6 +38,7 @@ void vis_encoder_acts_take(vis_encoder_acts *a, nn_arena *ar, const vis_encoder_
     size_t rows = batch * dm->n_patches;
     attn_shape s = vis_encoder_shape(dm, batch);
     a->batch = batch;
+    a->edges = dm->edge_dim ? nn_arena_take(ar, rows * dm->edge_dim) : NULL;
     a->embed = nn_arena_take(ar, rows * dm->d);
     for (size_t i = 0; i < dm->layers; i++) {
         blk_attn_acts_take(&a->attn[i], ar, &s);
@@ -54,6 +58,15 @@ void vis_encoder_forward(vis_encoder_acts *a, const float *patches, const float 
     attn_shape s = vis_encoder_shape(dm, batch);
     nn_linear_forward(a->embed, patches, params + w->patch_w, params + w->patch_b, rows,
                       dm->patch_dim, dm->d);
+    if (dm->edge_dim) {
+        size_t gh = dm->n_patches / dm->grid_w;
+        for (size_t b = 0; b < batch; b++)
+            vis_patch_edges(a->edges + b * dm->n_patches * dm->edge_dim,
+                            patches + b * dm->n_patches * dm->patch_dim, dm->grid_w, gh, dm->patch);
+        /* embed += edges W_edge^T */
+        nn_gemm(a->embed, a->edges, params + w->edge_w, 0, 1, rows, dm->d, dm->edge_dim,
+                dm->edge_dim, dm->edge_dim, dm->d, 1.0f, 1.0f);
+    }
     nn_position_forward(a->embed, params + w->pos, batch, dm->n_patches, dm->d);
     for (size_t i = 0; i < dm->layers; i++) {
         blk_attn_forward(&a->attn[i], stream_in(a, i), NULL, params, &w->layer[i].attn, &s);
@@ -82,4 +95,7 @@ void vis_encoder_backward(float *grads, float *dmemory, float *dx_a, float *dx_b
     nn_position_backward(grads + w->pos, dcur, batch, dm->n_patches, dm->d);
     nn_linear_backward(NULL, grads + w->patch_w, grads + w->patch_b, dcur, patches,
                        params + w->patch_w, rows, dm->patch_dim, dm->d);
+    if (dm->edge_dim)  /* dW_edge += dembed^T edges */
+        nn_gemm(grads + w->edge_w, dcur, a->edges, 1, 0, dm->d, dm->edge_dim, rows, dm->d,
+                dm->edge_dim, dm->edge_dim, 1.0f, 1.0f);
 }

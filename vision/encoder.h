@@ -15,6 +15,8 @@ typedef struct {
     size_t n_patches;  /* N */
     size_t patch_dim;  /* 3 P^2 */
     size_t d, heads, layers, ff;
+    size_t edge_dim;   /* P^2 when the edge channel (vision/patch_edges.h) is on, else 0 */
+    size_t grid_w, patch;  /* the patch grid (needed by the edge channel) */
 } vis_encoder_dims;
 
 typedef struct {
@@ -24,17 +26,22 @@ typedef struct {
 
 typedef struct {
     size_t patch_w, patch_b, pos;
+    size_t edge_w;     /* "enc.edge.w" [d, P^2], present when dims.edge_dim > 0 */
     vis_encoder_layer layer[VIS_MAX_LAYERS];
     ln_weights ln;
 } vis_encoder_weights;
 
 typedef struct {
     size_t batch;
-    float *embed;                        /* [B, N, d] patch + position embedding */
+    float *edges;                        /* [B, N, P^2] the edge channel (edge_dim > 0) */
+    float *embed;                        /* [B, N, d] patch (+ edge) + position embedding */
     blk_attn_acts attn[VIS_MAX_LAYERS];
     blk_mlp_acts mlp[VIS_MAX_LAYERS];
     ln_acts ln;                          /* ln.out is the memory [B, N, d] */
 } vis_encoder_acts;
+
+/* The embedding of each patch is W_patch · pixels + b (+ W_edge · edges when the edge
+ * channel is on) + the position embedding. */
 
 /* Appends the encoder's tensors (MODEL.md names "enc.*"). */
 void vis_encoder_layout(vis_encoder_weights *w, nn_layout *L, const vis_encoder_dims *dm);
