@@ -37,9 +37,9 @@ static int blob(int x, int y) { return (x - 5) * (x - 5) + (y - 3) * (y - 3) <= 
 
 /* The edge map of an image through vis_patchify and vis_patch_edges. */
 static void edges_of(float *out, const unsigned char *rgb) {
-    float patches[GW * GH * 3 * P * P];
+    float patches[GW * GH * 3 * P * P], scratch[GW * GH * 3 * P * P];
     vis_patchify(patches, rgb, W, H, P);
-    vis_patch_edges(out, patches, GW, GH, P);
+    vis_patch_edges(out, scratch, patches, GW, GH, P);
 }
 
 /* Value of image pixel (x, y) of an edge map in patch layout. */

@@ -39,6 +39,7 @@ void vis_encoder_acts_take(vis_encoder_acts *a, nn_arena *ar, const vis_encoder_
     attn_shape s = vis_encoder_shape(dm, batch);
     a->batch = batch;
     a->edges = dm->edge_dim ? nn_arena_take(ar, rows * dm->edge_dim) : NULL;
+    a->edge_scratch = dm->edge_dim ? nn_arena_take(ar, dm->n_patches * dm->patch_dim) : NULL;
     a->embed = nn_arena_take(ar, rows * dm->d);
     for (size_t i = 0; i < dm->layers; i++) {
         blk_attn_acts_take(&a->attn[i], ar, &s);
@@ -61,7 +62,7 @@ void vis_encoder_forward(vis_encoder_acts *a, const float *patches, const float 
     if (dm->edge_dim) {
         size_t gh = dm->n_patches / dm->grid_w;
         for (size_t b = 0; b < batch; b++)
-            vis_patch_edges(a->edges + b * dm->n_patches * dm->edge_dim,
+            vis_patch_edges(a->edges + b * dm->n_patches * dm->edge_dim, a->edge_scratch,
                             patches + b * dm->n_patches * dm->patch_dim, dm->grid_w, gh, dm->patch);
         /* embed += edges W_edge^T */
         nn_gemm(a->embed, a->edges, params + w->edge_w, 0, 1, rows, dm->d, dm->edge_dim,

@@ -3,30 +3,28 @@
 
 #include <math.h>
 
-/* Channel c of pixel (x, y), clamped to the image, read from the patch layout. */
-static float pixel(const float *patches, long x, long y, size_t c, size_t gw, size_t gh,
-                   size_t patch) {
-    long w = (long)(gw * patch), h = (long)(gh * patch);
-    x = x < 0 ? 0 : x >= w ? w - 1 : x;
-    y = y < 0 ? 0 : y >= h ? h - 1 : y;
-    size_t n = ((size_t)y / patch) * gw + (size_t)x / patch;
-    size_t k = ((size_t)y % patch) * patch + (size_t)x % patch;
-    return patches[n * 3 * patch * patch + k * 3 + c];
-}
-
-void vis_patch_edges(float *out, const float *patches, size_t gw, size_t gh, size_t patch) {
-    for (size_t n = 0; n < gw * gh; n++) {
-        long x0 = (long)((n % gw) * patch), y0 = (long)((n / gw) * patch);
-        for (size_t k = 0; k < patch * patch; k++) {
-            long x = x0 + (long)(k % patch), y = y0 + (long)(k / patch);
+void vis_patch_edges(float *out, float *image, const float *patches, size_t gw, size_t gh,
+                     size_t patch) {
+    const size_t W = gw * patch, H = gh * patch, pp = patch * patch;
+    /* the patches back as one row-major image [H, W, 3] */
+    for (size_t n = 0; n < gw * gh; n++)
+        for (size_t py = 0; py < patch; py++) {
+            size_t y = (n / gw) * patch + py, x = (n % gw) * patch;
+            const float *src = patches + n * 3 * pp + py * patch * 3;
+            for (size_t k = 0; k < patch * 3; k++) image[(y * W + x) * 3 + k] = src[k];
+        }
+    for (size_t y = 0; y < H; y++) {
+        const float *up = image + (y > 0 ? y - 1 : 0) * W * 3;
+        const float *down = image + (y + 1 < H ? y + 1 : H - 1) * W * 3;
+        const float *row = image + y * W * 3;
+        for (size_t x = 0; x < W; x++) {
+            size_t l = (x > 0 ? x - 1 : 0) * 3, r = (x + 1 < W ? x + 1 : W - 1) * 3;
             float g = 0.0f;
             for (size_t c = 0; c < 3; c++)
-                g += fabsf(pixel(patches, x + 1, y, c, gw, gh, patch) -
-                           pixel(patches, x - 1, y, c, gw, gh, patch)) +
-                     fabsf(pixel(patches, x, y + 1, c, gw, gh, patch) -
-                           pixel(patches, x, y - 1, c, gw, gh, patch));
+                g += fabsf(row[r + c] - row[l + c]) + fabsf(down[x * 3 + c] - up[x * 3 + c]);
             g *= 0.5f;
-            out[n * patch * patch + k] = 2.0f * g / (g + VIS_EDGE_SOFTNESS) - 1.0f;
+            size_t n = (y / patch) * gw + x / patch, k = (y % patch) * patch + x % patch;
+            out[n * pp + k] = 2.0f * g / (g + VIS_EDGE_SOFTNESS) - 1.0f;
         }
     }
 }
