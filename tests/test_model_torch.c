@@ -1,6 +1,7 @@
 /* test_model_torch.c — the whole C model against the PyTorch reference fixtures:
  * encoder memory, logits, loss, every layer's self- and cross-attention maps, and
- * the gradient of every parameter. */
+ * the gradient of every parameter; for the tiny model and for the tiny model with the
+ * edge channel (tiny_edges). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,14 +19,23 @@ typedef struct {
     xcap_batch b;
 } world;
 
-static int setup(void **state) {
+/* Loads the fixture pair PREFIX_weights / PREFIX_case into a world. */
+static int setup_named(void **state, const char *prefix) {
     world *w = calloc(1, sizeof *w);
-    w->m = fixture_model();
-    w->c = fixture_case();
+    w->m = fixture_model_named(prefix);
+    w->c = fixture_case_named(prefix);
     nn_error err;
     if (xcap_batch_create(&w->b, w->m, 2, &err) != 0) fail_msg("%s", err.msg);
     fixture_fill_batch(&w->b, w->m, w->c);
     *state = w;
+    return 0;
+}
+
+static int setup(void **state) { return setup_named(state, "tiny"); }
+static int setup_edges(void **state) {
+    setup_named(state, "tiny_edges");
+    world *w = *state;
+    assert_int_equal(w->m->cfg.edge_features, 1);
     return 0;
 }
 
@@ -103,5 +113,6 @@ int main(void) {
         cmocka_unit_test(test_attention_maps_match_torch),
         cmocka_unit_test(test_gradients_match_torch),
     };
-    return cmocka_run_group_tests(tests, setup, teardown);
+    int failed = cmocka_run_group_tests_name("tiny", tests, setup, teardown);
+    return failed + cmocka_run_group_tests_name("tiny_edges", tests, setup_edges, teardown);
 }

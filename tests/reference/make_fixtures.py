@@ -8,6 +8,8 @@ Outputs (deterministic, torch.manual_seed(0)):
   tiny_case.safetensors     one batch (B=2, T=8, lengths 8 and 5) with the expected
                             memory, logits, loss, attention maps and every gradient
   adamw.safetensors         three torch.optim.AdamW steps on two parameters
+  tiny_edges_*.safetensors  the same pair for the tiny config with the edge channel
+                            (vision/patch_edges.h) and one encoder layer
 
 Weights and inputs are drawn in float32; every expected value is computed in float64
 from those float32 values and then stored as float32. Before writing, the script checks
@@ -193,9 +195,10 @@ def check_float32_policy(cfg, weights, image, tokens, lengths, targets, ref, ref
     return worst, worst_name
 
 
-def make_model_fixtures(out_dir):
-    """tiny_weights and tiny_case; returns the written paths."""
-    cfg = tiny_config()
+def make_model_fixtures(out_dir, cfg=None, prefix="tiny"):
+    """PREFIX_weights and PREFIX_case for cfg (default: the tiny config); returns the
+    config and the written paths."""
+    cfg = cfg or tiny_config()
     weights = random_weights(cfg)
     image = torch.stack([random_image(cfg, 0.0), random_image(cfg, 3.0)])
     tokens, targets, lengths = encode_batch(cfg, CAPTIONS)
@@ -215,7 +218,7 @@ def make_model_fixtures(out_dir):
     worst32, worst32_name = check_float32_policy(cfg, weights, image, tokens, lengths,
                                                  targets, out, grads)
 
-    w_path = os.path.join(out_dir, "tiny_weights.safetensors")
+    w_path = os.path.join(out_dir, f"{prefix}_weights.safetensors")
     write_safetensors(w_path, [(n, weights[n]) for n in XcapRef(cfg).names], cfg.metadata())
 
     case = [("image", image), ("tokens", tokens.float()), ("targets", targets.float()),
@@ -230,10 +233,10 @@ def make_model_fixtures(out_dir):
                     "tokens/targets/lengths are ids stored as floats; loss = mean cross-entropy "
                     "over targets != 0; grad.* = d loss / d parameter",
             "generator": "tests/reference/make_fixtures.py"}
-    c_path = os.path.join(out_dir, "tiny_case.safetensors")
+    c_path = os.path.join(out_dir, f"{prefix}_case.safetensors")
     write_safetensors(c_path, case, meta)
 
-    print(f"tiny model: N={cfg.n_patches} ({cfg.grid_w}x{cfg.grid_h}) d={cfg.d_model} "
+    print(f"{prefix} model: N={cfg.n_patches} ({cfg.grid_w}x{cfg.grid_h}) d={cfg.d_model} "
           f"H={cfg.n_heads} V={cfg.vocab_size}, {len(weights)} tensors, "
           f"{sum(w.numel() for w in weights.values())} floats")
     print(f"loss {float(out['loss']):.6f} over {int((targets != PAD).sum())} positions; "
@@ -282,7 +285,15 @@ def make_adamw_fixture(out_dir):
     return path
 
 
-def expected_names(cfg):
+def edges_config():
+    """The tiny config with the edge channel and one encoder layer."""
+    cfg = tiny_config()
+    cfg.edge_features = 1
+    cfg.enc_layers = 1
+    return cfg
+
+
+def expected_names(cfg, prefix="tiny"):
     """Every tensor each fixture must hold."""
     names = XcapRef(cfg).names
     case = ["image", "tokens", "targets", "lengths", "memory", "logits", "loss"]
@@ -291,24 +302,26 @@ def expected_names(cfg):
     case += [f"grad.{n}" for n in names]
     adamw = ["w.0", "b.0"] + [f"{p}.{s}{k}" for k in range(1, 4) for p in ("w", "b")
                               for s in ("grad.", "")]
-    return {"tiny_weights.safetensors": names, "tiny_case.safetensors": case,
-            "adamw.safetensors": adamw}
+    out = {f"{prefix}_weights.safetensors": names, f"{prefix}_case.safetensors": case}
+    if prefix == "tiny":
+        out["adamw.safetensors"] = adamw
+    return out
 
 
-def verify_files(cfg, out_dir):
+def verify_files(cfg, out_dir, prefix="tiny"):
     """Reads the files back: every expected tensor present (and nothing else), config round-trips."""
     total = 0
-    for fname, names in expected_names(cfg).items():
+    for fname, names in expected_names(cfg, prefix).items():
         path = os.path.join(out_dir, fname)
         tensors, meta = read_safetensors(path)
         assert sorted(tensors) == sorted(names), f"{fname}: tensor names differ"
         total += os.path.getsize(path)
         print(f"{fname}: {len(tensors)} tensors, {os.path.getsize(path)} bytes")
-        if fname == "tiny_weights.safetensors":
+        if fname == f"{prefix}_weights.safetensors":
             assert meta == cfg.metadata(), "tiny_weights metadata differs from the config"
             for n, shape, _ in XcapRef(cfg).specs:
                 assert tensors[n].shape == tuple(shape), n
-        if fname == "tiny_case.safetensors":
+        if fname == f"{prefix}_case.safetensors":
             assert meta["tolerance"] == TOLERANCE
     assert total < 1 << 20, "fixtures should stay well under 1 MB"
 
@@ -325,6 +338,8 @@ def main():
     cfg, _ = make_model_fixtures(args.out)
     make_adamw_fixture(args.out)
     verify_files(cfg, args.out)
+    edges, _ = make_model_fixtures(args.out, edges_config(), "tiny_edges")
+    verify_files(edges, args.out, "tiny_edges")
     print("ok")
 
 

@@ -36,6 +36,7 @@ class XcapConfig:
     d_ff: int
     max_tokens: int
     vocab: list = field(default_factory=list)
+    edge_features: int = 0      # 1: the encoder also embeds the edge channel
 
     @property
     def grid_w(self):
@@ -62,6 +63,8 @@ class XcapConfig:
         keys = ["image_w", "image_h", "patch", "d_model", "n_heads", "enc_layers",
                 "dec_layers", "d_ff", "max_tokens"]
         meta = {k: str(getattr(self, k)) for k in keys}
+        if self.edge_features:
+            meta["edge_features"] = "1"
         meta["vocab"] = "\n".join(self.vocab)
         return meta
 
@@ -100,6 +103,8 @@ def param_specs(cfg):
     specs.append(("enc.patch.w", (d, 3 * P * P), True))
     specs.append(("enc.patch.b", (d,), False))
     specs.append(("enc.pos", (cfg.n_patches, d), False))
+    if cfg.edge_features:
+        specs.append(("enc.edge.w", (d, P * P), True))
     for i in range(cfg.enc_layers):
         ln(f"enc.{i}.ln1")
         attn(f"enc.{i}.attn")
@@ -160,6 +165,24 @@ def image_to_patches(image, patch):
     x = (image / 255.0 - 0.5) / 0.5
     x = x.reshape(B, gh, patch, gw, patch, C).permute(0, 1, 3, 2, 4, 5)
     return x.reshape(B, gh * gw, patch * patch * C)
+
+
+EDGE_SOFTNESS = 0.3
+
+
+def edge_channel(x, cfg):
+    """[B, N, 3 P^2] model inputs -> [B, N, P^2] edge channel (vision/patch_edges.h):
+    g = (sum_c |v(x+1)-v(x-1)| + |v(y+1)-v(y-1)|) / 2 with clamped borders,
+    e = 2 g / (g + EDGE_SOFTNESS) - 1."""
+    B, P, gh, gw = x.shape[0], cfg.patch, cfg.grid_h, cfg.grid_w
+    img = x.reshape(B, gh, gw, P, P, 3).permute(0, 1, 3, 2, 4, 5).reshape(B, gh * P, gw * P, 3)
+    pad = torch.cat([img[:, :1], img, img[:, -1:]], dim=1)
+    pad = torch.cat([pad[:, :, :1], pad, pad[:, :, -1:]], dim=2)
+    dx = (pad[:, 1:-1, 2:] - pad[:, 1:-1, :-2]).abs()
+    dy = (pad[:, 2:, 1:-1] - pad[:, :-2, 1:-1]).abs()
+    g = 0.5 * (dx + dy).sum(dim=-1)
+    e = 2.0 * g / (g + EDGE_SOFTNESS) - 1.0
+    return e.reshape(B, gh, P, gw, P).permute(0, 1, 3, 2, 4).reshape(B, gh * gw, P * P)
 
 
 def decoder_mask(lengths, T):
@@ -231,6 +254,8 @@ class XcapRef(nn.Module):
         """[B, H, W, 3] pixels -> memory M [B, N, d]."""
         x = image_to_patches(image.to(self.plist[0].dtype), self.cfg.patch)
         h = linear(x, self.p("enc.patch.w"), self.p("enc.patch.b")) + self.p("enc.pos")
+        if self.cfg.edge_features:
+            h = h + edge_channel(x, self.cfg) @ self.p("enc.edge.w").t()
         for i in range(self.cfg.enc_layers):
             y = self.ln(f"enc.{i}.ln1", h)
             h = h + self.mha(f"enc.{i}.attn", y, y, None)[0]

@@ -1,25 +1,33 @@
 /* fixture.c — the tiny PyTorch fixture, shared by the model tests. */
 #include "tests/util/fixture.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tests/util/check.h"
 #include "vision/image.h"
 
-xcap_model *fixture_model(void) {
+xcap_model *fixture_model_named(const char *prefix) {
     nn_error err;
-    xcap_model *m = xcap_model_load_file(source_path("tests/fixtures/tiny_weights.safetensors"), &err);
+    char rel[256];
+    snprintf(rel, sizeof rel, "tests/fixtures/%s_weights.safetensors", prefix);
+    xcap_model *m = xcap_model_load_file(source_path(rel), &err);
     if (!m) fail_msg("%s", err.msg);
     return m;
 }
 
-nn_st_reader *fixture_case(void) {
+nn_st_reader *fixture_case_named(const char *prefix) {
     nn_error err;
-    nn_st_reader *r = nn_st_open(source_path("tests/fixtures/tiny_case.safetensors"), &err);
+    char rel[256];
+    snprintf(rel, sizeof rel, "tests/fixtures/%s_case.safetensors", prefix);
+    nn_st_reader *r = nn_st_open(source_path(rel), &err);
     if (!r) fail_msg("%s", err.msg);
     return r;
 }
+
+xcap_model *fixture_model(void) { return fixture_model_named("tiny"); }
+nn_st_reader *fixture_case(void) { return fixture_case_named("tiny"); }
 
 const float *fixture_tensor(const nn_st_reader *c, const char *name, size_t *numel) {
     const nn_st_tensor *t = nn_st_find(c, name);

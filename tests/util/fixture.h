@@ -9,6 +9,9 @@
 xcap_model *fixture_model(void);
 /* Opens tests/fixtures/tiny_case.safetensors. */
 nn_st_reader *fixture_case(void);
+/* The same for the pair tests/fixtures/PREFIX_weights / PREFIX_case ("tiny", "tiny_edges"). */
+xcap_model *fixture_model_named(const char *prefix);
+nn_st_reader *fixture_case_named(const char *prefix);
 /* Fills batch b (created for 2 images) with the fixture's image, tokens, targets, lengths. */
 void fixture_fill_batch(xcap_batch *b, const xcap_model *m, const nn_st_reader *c);
 /* The F32 tensor name of the case (fails the test when missing). */
