@@ -10,7 +10,7 @@
 #include "fuzz/fuzz_util.h"
 #include "vision/image.h"
 
-#define FUZZ_MAX_PIXELS (1u << 18) /* 512 x 512 */
+#define FUZZ_MAX_PIXELS (1u << 14) /* 128 x 128 */
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     const char *path = fuzz_temp_file(data, size, ".img");

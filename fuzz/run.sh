@@ -6,6 +6,8 @@
 #                                      model_meta, checkpoint) for SECONDS; extra ARGS go to
 #                                      libFuzzer (e.g. -runs=2000000)
 #   fuzz/run.sh all SECONDS            run every target in turn, SECONDS each
+#   fuzz/run.sh brief SECONDS          CI: every target in turn on the committed seeds only
+#                                      (new inputs go to a temporary folder), SECONDS each
 #
 # New inputs go to build-fuzz/corpus/<target>/ (the committed seeds in fuzz/corpus/<target>/
 # are only read); crashes are written to build-fuzz/artifacts/<target>/ and make the script
@@ -25,18 +27,19 @@ build_all() {
   cmake --build "$build" -j "$(nproc)" --target "${list[@]}" fuzz_make_seeds >/dev/null
 }
 
-# run_one TARGET SECONDS [libFuzzer args]
+# run_one TARGET SECONDS [libFuzzer args]; the working corpus is $work/TARGET
+work="$build/corpus"
 run_one() {
   local t="$1" secs="$2"
   shift 2
   [ -x "$build/fuzz_$t" ] || { echo "fuzz/run.sh: unknown target '$t'" >&2; exit 2; }
-  mkdir -p "$build/corpus/$t" "$build/artifacts/$t"
+  mkdir -p "$work/$t" "$build/artifacts/$t"
   local log="$build/fuzz-$t.log"
   local status=0
   ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
     "$build/fuzz_$t" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2560 -print_final_stats=1 \
-      -artifact_prefix="$build/artifacts/$t/" "$@" "$build/corpus/$t" "fuzz/corpus/$t" \
+      -artifact_prefix="$build/artifacts/$t/" "$@" "$work/$t" "fuzz/corpus/$t" \
       >"$log" 2>&1 || status=$?
   local done_line cov execs
   done_line="$(grep -E '^Done [0-9]+ runs' "$log" | tail -1 || true)"
@@ -51,13 +54,21 @@ run_one() {
 
 case "${1:-}" in
   build) build_all ;;
+  brief)
+    secs="${2:?usage: fuzz/run.sh brief SECONDS}"
+    build_all
+    work="$(mktemp -d)"
+    trap 'rm -rf "$work"' EXIT
+    rc=0
+    for t in "${targets[@]}"; do run_one "$t" "$secs" || rc=1; done
+    exit $rc ;;
   all)
     secs="${2:?usage: fuzz/run.sh all SECONDS}"
     build_all
     rc=0
     for t in "${targets[@]}"; do run_one "$t" "$secs" || rc=1; done
     exit $rc ;;
-  "" | -h | --help) sed -n '2,14p' "$0"; exit 0 ;;
+  "" | -h | --help) sed -n '2,16p' "$0"; exit 0 ;;
   *)
     t="$1"
     secs="${2:?usage: fuzz/run.sh TARGET SECONDS [libFuzzer args]}"

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Runs every test program under valgrind memcheck (the xcap program that some tests start
+# is traced too): any invalid read or write, use of uninitialised memory, or definite /
+# indirect leak fails. Builds into build-valgrind/ (Debug, no sanitizers).
+# Usage: scripts/valgrind.sh [TEST_NAME_REGEX]    (needs: apt-get install valgrind)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed" >&2; exit 1; }
+build=build-valgrind
+cmake -S . -B "$build" -DCMAKE_BUILD_TYPE=Debug >/dev/null
+cmake --build "$build" -j "$(nproc)" >/dev/null
+mkdir -p "$build/valgrind"
+filter="${1:-.}"
+export XCAP_SOURCE_DIR="$PWD" XCAP_BINARY="$PWD/$build/xcap" OPENBLAS_NUM_THREADS=1
+rc=0 passed=0 failed=0
+for exe in "$build"/test_*; do
+  name="$(basename "$exe")"
+  [ -x "$exe" ] && [[ "$name" =~ $filter ]] || continue
+  log="$build/valgrind/$name.%p.log"
+  rm -f "$build/valgrind/$name".*.log
+  if valgrind --tool=memcheck --leak-check=full --errors-for-leak-kinds=definite,indirect \
+       --show-leak-kinds=definite,indirect --error-exitcode=99 --track-origins=yes \
+       --trace-children=yes --trace-children-skip='/bin/*,/usr/bin/*,*/sh' \
+       --log-file="$log" "$exe" >"$build/valgrind/$name.out" 2>&1 &&
+     ! grep -qE "ERROR SUMMARY: [1-9]" "$build/valgrind/$name".*.log; then
+    echo "valgrind: $name clean"
+    passed=$((passed + 1))
+  else
+    echo "valgrind: $name FAILED (logs: $build/valgrind/$name.*.log)"
+    grep -hE "ERROR SUMMARY|definitely lost|indirectly lost|Invalid|uninitialised" "$build/valgrind/$name".*.log | sort | uniq -c | head -10
+    failed=$((failed + 1))
+    rc=1
+  fi
+done
+echo "valgrind: $passed passed, $failed failed"
+exit $rc
