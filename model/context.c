@@ -24,6 +24,7 @@ struct xcap_context {
     int *tokens;                  /* [max_batch, T] */
     float *probs;                 /* [max_batch, T] */
     float *maps;                  /* [max_batch, T, L, H, N] */
+    nn_rng *rngs;                 /* [max_batch]: each image's sampling stream */
     nn_error err;
 };
 
@@ -85,8 +86,11 @@ xcap_context *xcap_context_create(const xcap_model *m, size_t max_batch, char *e
     nn_arena ar = {NULL, 0};
     take_all(c, &ar);
     c->block = calloc(ar.used, sizeof(float));
-    if (!c->block) {
+    c->rngs = calloc(max_batch, sizeof *c->rngs);
+    if (!c->block || !c->rngs) {
         if (err && err_size) snprintf(err, err_size, "out of memory for a context (%zu MiB)", ar.used >> 18);
+        free(c->block);
+        free(c->rngs);
         free(c);
         return NULL;
     }
@@ -98,6 +102,7 @@ xcap_context *xcap_context_create(const xcap_model *m, size_t max_batch, char *e
 void xcap_context_free(xcap_context *c) {
     if (!c) return;
     free(c->block);
+    free(c->rngs);
     free(c);
 }
 
@@ -185,9 +190,9 @@ int xcap_caption_batch(xcap_context *c, const unsigned char *const *rgb, const i
         for (size_t i = 0; i < n; i++)
             txt_generate_beam(&res[i], i, &c->cache, &c->gen, &gp, m->params, &m->dec, &dd);
     } else {
-        nn_rng rng;
-        nn_rng_seed(&rng, p->seed);
-        txt_generate_batch(res, n, &c->cache, &c->gen, &gp, &rng, m->params, &m->dec, &dd);
+        /* every image starts from the seed: its caption is the same in any batch */
+        for (size_t i = 0; i < n; i++) nn_rng_seed(&c->rngs[i], p->seed);
+        txt_generate_batch(res, n, &c->cache, &c->gen, &gp, c->rngs, m->params, &m->dec, &dd);
     }
     for (size_t i = 0; i < n; i++) {
         if (fill_caption(c, &out[i], &res[i], w[i], h[i]) != 0) {

@@ -34,7 +34,7 @@ typedef struct {
     float temperature;  /* 0 = deterministic; > 0 samples (with beam 1) */
     int top_k;          /* sampling: keep the k most likely words (0 = all) */
     float top_p;        /* sampling: nucleus mass (1 = off) */
-    uint64_t seed;      /* sampling seed */
+    uint64_t seed;      /* sampling seed: an image and a seed give the same caption in any batch */
     int max_tokens;     /* words at most, <eos> included; 0 = the model's limit */
 } xcap_params;
 

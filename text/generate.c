@@ -29,6 +29,15 @@ void txt_gen_scratch_take(txt_gen_scratch *s, nn_arena *ar, const txt_decoder_di
     s->row_image = (int *)nn_arena_take(ar, rows);
 }
 
+void txt_gen_result_take(txt_gen_result *r, nn_arena *ar, const txt_decoder_dims *dm) {
+    size_t T = dm->max_tokens;
+    r->tokens = (int *)nn_arena_take(ar, T);
+    r->probs = nn_arena_take(ar, T);
+    r->maps = nn_arena_take(ar, T * dm->layers * dm->heads * dm->n_patches);
+    r->n = 0;
+    r->logprob = 0.0f;
+}
+
 /* <pad> and <bos> are never generated: their logits become -INFINITY for `rows` rows. */
 static void forbid_special(float *logits, size_t rows, size_t v) {
     for (size_t r = 0; r < rows; r++) {
@@ -49,7 +58,7 @@ static void log_softmax(float *out, const float *logits, size_t v) {
 }
 
 void txt_generate_batch(txt_gen_result *out, size_t n_images, txt_decoder_cache *c,
-                        txt_gen_scratch *s, const txt_gen_params *p, nn_rng *rng,
+                        txt_gen_scratch *s, const txt_gen_params *p, nn_rng *rngs,
                         const float *params, const txt_decoder_weights *w,
                         const txt_decoder_dims *dm) {
     const size_t V = dm->vocab, map = dm->layers * dm->heads * dm->n_patches;
@@ -68,7 +77,7 @@ void txt_generate_batch(txt_gen_result *out, size_t n_images, txt_decoder_cache 
             txt_gen_result *o = &out[r];
             if (o->n > 0 && o->tokens[o->n - 1] == TXT_EOS) continue;
             const float *logits = c->logits + r * V;
-            float coin = p->temperature > 0.0f ? nn_rng_uniform(rng) : 0.0f;
+            float coin = p->temperature > 0.0f ? nn_rng_uniform(&rngs[r]) : 0.0f;
             int tok = txt_sample(logits, V, p->temperature, p->top_k, p->top_p, coin, s->sort,
                                  s->idx);
             log_softmax(s->logp, logits, V);

@@ -5,7 +5,7 @@
  * The caller prepares the cache's cross-attention K/V for the images first
  * (txt_decoder_prepare_cross). Randomness comes in from the caller: the sampler
  * takes its uniform number as an argument, and txt_generate draws them from the
- * nn_rng it is given. Results go into caller-owned buffers; nothing allocates. */
+ * nn_rng streams it is given. Results go into caller-owned buffers; nothing allocates. */
 #ifndef XCAP_TEXT_GENERATE_H
 #define XCAP_TEXT_GENERATE_H
 
@@ -49,15 +49,20 @@ typedef struct {
 void txt_gen_scratch_take(txt_gen_scratch *s, nn_arena *ar, const txt_decoder_dims *dm,
                           size_t beam_max, size_t rows_max);
 
+/* Takes the buffers of one result for dm->max_tokens tokens. */
+void txt_gen_result_take(txt_gen_result *r, nn_arena *ar, const txt_decoder_dims *dm);
+
 /* Picks a token from logits [V]: temperature 0 → argmax; else softmax(logits/temp),
  * keep the top_k largest (0 = all) and the smallest set whose mass reaches top_p,
  * then choose with the uniform number coin in [0, 1). sort/idx are [V] scratch. */
 int txt_sample(const float *logits, size_t v, float temperature, int top_k, float top_p,
                float coin, float *sort, int *idx);
 
-/* Greedy or sampling for n_images images at once (row i = image i). */
+/* Greedy or sampling for n_images images at once (row i = image i). rngs[i] is image i's
+ * sampling stream (untouched at temperature 0), so what an image samples does not depend
+ * on the other images of the batch. */
 void txt_generate_batch(txt_gen_result *out, size_t n_images, txt_decoder_cache *c,
-                        txt_gen_scratch *s, const txt_gen_params *p, nn_rng *rng,
+                        txt_gen_scratch *s, const txt_gen_params *p, nn_rng *rngs,
                         const float *params, const txt_decoder_weights *w,
                         const txt_decoder_dims *dm);
 
