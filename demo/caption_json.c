@@ -5,7 +5,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
+
+#include "demo/png_write.h"
 
 #define PATH_CAP 4096
 
@@ -16,6 +17,55 @@ struct cap_json {
     size_t n_images;
     cJSON *errors;   /* array, written at the end */
 };
+
+/* Length of the well-formed UTF-8 sequence at s (1..4), or 0 when s does not start one. */
+static size_t utf8_seq(const unsigned char *s) {
+    unsigned char c = s[0];
+    if (c < 0x80) return 1;
+    size_t n = c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+    if (n == 0) return 0;
+    /* the second byte's range excludes overlong forms, surrogates and code points past U+10FFFF */
+    unsigned char lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+    unsigned char hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+    if (s[1] < lo || s[1] > hi) return 0;
+    for (size_t i = 2; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    return n;
+}
+
+/* A cJSON string of s with every byte that is not well-formed UTF-8 replaced by U+FFFD
+ * (file names are bytes; JSON text must be UTF-8). NULL when out of memory. */
+static cJSON *text_json(const char *s) {
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    size_t len = strlen((const char *)p);
+    char *clean = malloc(3 * len + 1); /* each bad byte grows to the 3 bytes of U+FFFD */
+    if (!clean) return NULL;
+    size_t o = 0;
+    while (*p) {
+        size_t n = utf8_seq(p);
+        if (n) {
+            memcpy(clean + o, p, n);
+            o += n;
+            p += n;
+        } else {
+            memcpy(clean + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            p++;
+        }
+    }
+    clean[o] = '\0';
+    cJSON *str = cJSON_CreateString(clean);
+    free(clean);
+    return str;
+}
+
+/* o[key] = text_json(s); 0 when out of memory. */
+static int add_text(cJSON *o, const char *key, const char *s) {
+    cJSON *str = text_json(s);
+    if (str && cJSON_AddItemToObject(o, key, str)) return 1;
+    cJSON_Delete(str);
+    return 0;
+}
 
 /* The double nearest to v rounded to 6 significant digits (so cJSON prints it short). */
 static double round6(float v) {
@@ -76,15 +126,15 @@ cJSON *cap_json_image(const char *file, const xcap_caption *cap, const float *se
     size_t N = cap->grid_w * cap->grid_h;
     cJSON *o = cJSON_CreateObject(), *grid = NULL, *words = NULL;
     if (!o) return NULL;
-    int ok = cJSON_AddStringToObject(o, "file", file) && cJSON_AddNumberToObject(o, "width", cap->width) &&
+    int ok = add_text(o, "file", file) && cJSON_AddNumberToObject(o, "width", cap->width) &&
              cJSON_AddNumberToObject(o, "height", cap->height) &&
              (grid = cJSON_AddArrayToObject(o, "grid")) &&
              cJSON_AddItemToArray(grid, cJSON_CreateNumber((double)cap->grid_w)) &&
              cJSON_AddItemToArray(grid, cJSON_CreateNumber((double)cap->grid_h)) &&
-             cJSON_AddStringToObject(o, "caption", cap->text) &&
+             add_text(o, "caption", cap->text) &&
              cJSON_AddNumberToObject(o, "score", round6(cap->logprob)) &&
              cJSON_AddNumberToObject(o, "eos_prob", round6(cap->eos_prob)) &&
-             (!overlays || cJSON_AddStringToObject(o, "overlays", overlays)) &&
+             (!overlays || add_text(o, "overlays", overlays)) &&
              (words = cJSON_AddArrayToObject(o, "words"));
     for (size_t w = 0; ok && w < cap->n_words; w++) {
         cJSON *wo = cJSON_CreateObject(), *att = NULL, *heads = NULL;
@@ -93,7 +143,7 @@ cJSON *cap_json_image(const char *file, const xcap_caption *cap, const float *se
             cJSON_Delete(wo);
             break;
         }
-        ok = cJSON_AddStringToObject(wo, "word", cap->words[w]) &&
+        ok = add_text(wo, "word", cap->words[w]) &&
              cJSON_AddNumberToObject(wo, "prob", round6(cap->probs[w])) &&
              (att = grid_rows(sel + w * N, cap->grid_w, cap->grid_h)) &&
              cJSON_AddItemToObject(wo, "attention", att);
@@ -109,7 +159,7 @@ cJSON *cap_json_image(const char *file, const xcap_caption *cap, const float *se
 
 /* Writes a JSON string (quoted, escaped) to f. */
 static int put_string(FILE *f, const char *s) {
-    cJSON *str = cJSON_CreateString(s ? s : "");
+    cJSON *str = text_json(s);
     char *txt = str ? cJSON_PrintUnformatted(str) : NULL;
     int rc = txt && fputs(txt, f) >= 0 ? 0 : -1;
     cJSON_free(txt);
@@ -127,18 +177,12 @@ int cap_json_open(cap_json **out, const char *path, const char *model, const cha
     }
     j->to_stdout = strcmp(path, "-") == 0;
     int n = snprintf(j->path, sizeof j->path, "%s", path);
-    int m = snprintf(j->tmp, sizeof j->tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof j->path || m < 0 || (size_t)m >= sizeof j->tmp) {
-        cJSON_Delete(j->errors);
-        free(j);
-        return nn_fail(err, "%s: path too long", path);
-    }
-    j->f = j->to_stdout ? stdout : fopen(j->tmp, "w");
+    if (n < 0 || (size_t)n >= sizeof j->path) nn_fail(err, "%s: path too long", path);
+    else j->f = j->to_stdout ? stdout : ovl_open_temp(j->tmp, sizeof j->tmp, path, err);
     if (!j->f) {
-        int e = errno;
         cJSON_Delete(j->errors);
         free(j);
-        return nn_fail(err, "%s: cannot create (%s)", path, strerror(e));
+        return -1;
     }
     fputs("{\"model\": ", j->f);
     put_string(j->f, model);
@@ -164,8 +208,8 @@ int cap_json_add(cap_json *j, const char *file, const xcap_caption *cap, const f
 
 int cap_json_add_error(cap_json *j, const char *file, const char *message, nn_error *err) {
     cJSON *o = cJSON_CreateObject();
-    if (!o || !cJSON_AddStringToObject(o, "file", file) ||
-        !cJSON_AddStringToObject(o, "error", message) || !cJSON_AddItemToArray(j->errors, o)) {
+    if (!o || !add_text(o, "file", file) || !add_text(o, "error", message) ||
+        !cJSON_AddItemToArray(j->errors, o)) {
         cJSON_Delete(o);
         return nn_fail(err, "%s: out of memory", j->path);
     }
@@ -204,10 +248,8 @@ void cap_json_abort(cap_json *j) {
 
 int cap_write_file(const char *path, const void *data, size_t len, nn_error *err) {
     char tmp[PATH_CAP + 32];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof tmp) return nn_fail(err, "%s: path too long", path);
-    FILE *f = fopen(tmp, "wb");
-    if (!f) return nn_fail(err, "%s: cannot create (%s)", path, strerror(errno));
+    FILE *f = ovl_open_temp(tmp, sizeof tmp, path, err);
+    if (!f) return -1;
     errno = 0;
     int e = fwrite(data, 1, len, f) == len ? 0 : (errno ? errno : EIO);
     if (fclose(f) != 0 && !e) e = errno ? errno : EIO;

@@ -51,7 +51,7 @@ void cap_json_abort(cap_json *j);
 cJSON *cap_json_image(const char *file, const xcap_caption *cap, const float *sel, int all_heads,
                       const char *overlays);
 
-/* Writes len bytes to path atomically ("<path>.tmp.<pid>", then rename); "path: reason". */
+/* Writes len bytes to path atomically (a new "<path>.tmp.<pid>", then rename); "path: reason". */
 int cap_write_file(const char *path, const void *data, size_t len, nn_error *err);
 
 #endif

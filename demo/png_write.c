@@ -2,6 +2,7 @@
 #include "demo/png_write.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
@@ -21,14 +22,34 @@ static void sink_write(void *ctx, void *data, int size) {
     if (!s->failed && size > 0 && fwrite(data, 1, (size_t)size, s->f) != (size_t)size) s->failed = 1;
 }
 
+FILE *ovl_open_temp(char *tmp, size_t cap, const char *path, nn_error *err) {
+    int n = snprintf(tmp, cap, "%s.tmp.%ld", path, (long)getpid());
+    if (n < 0 || (size_t)n >= cap) {
+        nn_fail(err, "%s: path too long", path);
+        return NULL;
+    }
+    /* O_EXCL: a new file, never an existing one or the target of a symlink */
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0 && errno == EEXIST && unlink(tmp) == 0)
+        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
+    if (!f) {
+        int e = errno;
+        if (fd >= 0) {
+            close(fd);
+            remove(tmp);
+        }
+        nn_fail(err, "%s: cannot create (%s)", path, strerror(e));
+    }
+    return f;
+}
+
 int ovl_png_write(const char *path, const vis_image *img, nn_error *err) {
     if (!img || !img->rgb || img->width <= 0 || img->height <= 0 || img->width > INT_MAX / 3)
         return nn_fail(err, "%s: no image to write", path);
     char tmp[4096];
-    int n = snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
-    if (n < 0 || (size_t)n >= sizeof tmp) return nn_fail(err, "%s: path too long", path);
-    png_sink sink = {fopen(tmp, "wb"), 0};
-    if (!sink.f) return nn_fail(err, "%s: cannot create (%s)", path, strerror(errno));
+    png_sink sink = {ovl_open_temp(tmp, sizeof tmp, path, err), 0};
+    if (!sink.f) return -1;
     errno = 0;
     int ok = stbi_write_png_to_func(sink_write, &sink, img->width, img->height, 3, img->rgb,
                                     img->width * 3);

@@ -1,17 +1,24 @@
 /* png_write.h — writing RGB images as PNG files atomically, and safe file names.
  *
  * A PNG is written to "<path>.tmp.<pid>" and renamed over path, so a reader never sees a
- * half-written file and a failed write leaves nothing behind. */
+ * half-written file and a failed write leaves nothing behind. The temporary file is always
+ * created new: nothing already at its name (a symlink planted there) is written through. */
 #ifndef XCAP_DEMO_PNG_WRITE_H
 #define XCAP_DEMO_PNG_WRITE_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "nn/error.h"
 #include "vision/image.h"
 
 /* Longest sanitised name, terminating NUL included. */
 #define OVL_NAME_MAX 64
+
+/* Opens "<path>.tmp.<pid>" (its name into tmp, cap bytes) as a new file for writing; whatever
+ * had that name (a stale file, a symlink) is removed first, never written through. NULL with
+ * "path: reason" on failure. */
+FILE *ovl_open_temp(char *tmp, size_t cap, const char *path, nn_error *err);
 
 /* Writes img (8-bit RGB) to path as a PNG, atomically; "path: reason" on failure. */
 int ovl_png_write(const char *path, const vis_image *img, nn_error *err);

@@ -18,9 +18,11 @@
 #include <stb/stb_image_write.h>
 
 #include "demo/caption_html.h"
+#include "demo/caption_json.h"
 #include "demo/caption_overlays.h"
 #include "demo/model_path.h"
 #include "demo/png_write.h"
+#include "model/model.h"
 #include "model/xcap.h"
 #include "tests/util/check.h"
 #include "vision/patch_geometry.h"
@@ -667,6 +669,171 @@ static void test_hostile_names(void **state) {
     assert_int_equal(n_out, 5);
 }
 
+/* Whether s is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
+static int is_utf8(const char *s) {
+    const unsigned char *p = (const unsigned char *)s;
+    while (*p) {
+        unsigned c = *p;
+        size_t n = c < 0x80 ? 1 : c >= 0xC2 && c <= 0xDF ? 2 : c >= 0xE0 && c <= 0xEF ? 3
+                 : c >= 0xF0 && c <= 0xF4 ? 4 : 0;
+        if (!n) return 0;
+        unsigned cp = n == 1 ? c : c & (0xFFu >> (n + 1));
+        for (size_t i = 1; i < n; i++) {
+            if ((p[i] & 0xC0) != 0x80) return 0;
+            cp = cp << 6 | (p[i] & 0x3Fu);
+        }
+        static const unsigned min[5] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < min[n] || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+        p += n;
+    }
+    return 1;
+}
+
+/* JSON is UTF-8 whatever the bytes of the file names: a byte that is not UTF-8 becomes
+ * U+FFFD, good UTF-8 and control characters (escaped by cJSON) stay. */
+static void test_json_is_utf8(void **state) {
+    fixture *fx = *state;
+    const char *good = in_tmp(fx, "caf\xC3\xA9 \xFF\x01.png"), *bad = in_tmp(fx, "\xFE\xC0\x80.png");
+    write_png(good, 48, 32, 1);
+    const char *args[] = {"--json", "-", good, bad, NULL};
+    run_result r = run_caption(fx, args);
+    assert_int_equal(r.code, 1); /* the second one is missing */
+    assert_true(is_utf8(r.out));
+    cJSON *doc = cJSON_Parse(r.out);
+    assert_non_null(doc);
+    char want[4400];
+    snprintf(want, sizeof want, "%s/caf\xC3\xA9 \xEF\xBF\xBD\x01.png", fx->tmp);
+    const cJSON *im = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "images"), 0);
+    assert_string_equal(cJSON_GetObjectItem(im, "file")->valuestring, want);
+    snprintf(want, sizeof want, "%s/\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD.png", fx->tmp);
+    const cJSON *er = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "errors"), 0);
+    assert_string_equal(cJSON_GetObjectItem(er, "file")->valuestring, want);
+    assert_true(is_utf8(cJSON_GetObjectItem(er, "error")->valuestring));
+    cJSON_Delete(doc);
+    run_free(&r);
+}
+
+/* Plants a symlink at "<path>.tmp.<pid>" (the writers' temporary name in this process)
+ * pointing at target. */
+static void plant_temp_link(const char *path, const char *target) {
+    char tmp[4400];
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    assert_int_equal(symlink(target, tmp), 0);
+}
+
+/* The atomic writers create their temporary file anew: a symlink planted at its name is
+ * replaced, never written through, and nothing is left behind. */
+static void test_temp_files_are_new(void **state) {
+    fixture *fx = *state;
+    const char *victim = in_tmp(fx, "victim");
+    FILE *f = fopen(victim, "w");
+    assert_non_null(f);
+    fputs("keep", f);
+    fclose(f);
+    const char *png = in_tmp(fx, "out.png"), *text = in_tmp(fx, "out.json");
+    plant_temp_link(png, victim);
+    plant_temp_link(text, victim);
+    unsigned char px[4 * 3 * 3] = {200, 10, 10};
+    vis_image img = {px, 4, 3};
+    nn_error err;
+    if (ovl_png_write(png, &img, &err) != 0) fail_msg("%s", err.msg);
+    if (cap_write_file(text, "{}\n", 3, &err) != 0) fail_msg("%s", err.msg);
+    int w, h;
+    png_size(png, &w, &h);
+    assert_int_equal(w, 4);
+    char *got = slurp(text), *kept = slurp(victim);
+    assert_string_equal(got, "{}\n");
+    assert_string_equal(kept, "keep");
+    free(got);
+    free(kept);
+    size_t n = 0; /* victim, out.png, out.json */
+    DIR *d = opendir(fx->tmp);
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) n += e->d_name[0] != '.';
+    closedir(d);
+    assert_int_equal(n, 3);
+}
+
+/* Sampling with a seed: an image's caption does not depend on --batch (nor on the images
+ * around it). */
+static void test_seeded_sampling_ignores_batching(void **state) {
+    fixture *fx = *state;
+    const char *paths[4] = {in_tmp(fx, "s0.png"), in_tmp(fx, "s1.png"), in_tmp(fx, "s2.png"),
+                            in_tmp(fx, "s3.png")};
+    for (int i = 0; i < 4; i++) write_png(paths[i], 48, 32, (unsigned)i + 1);
+    const char *batched[] = {"--temperature", "1.5", "--seed", "11", "--batch", "4",
+                             paths[0], paths[1], paths[2], paths[3], NULL};
+    const char *single[] = {"--temperature", "1.5", "--seed", "11", "--batch", "1",
+                            paths[0], paths[1], paths[2], paths[3], NULL};
+    const char *last[] = {"--temperature", "1.5", "--seed", "11", paths[3], NULL};
+    run_result a = run_caption(fx, batched), b = run_caption(fx, single), c = run_caption(fx, last);
+    assert_int_equal(a.code, 0);
+    assert_int_equal(b.code, 0);
+    assert_int_equal(c.code, 0);
+    assert_string_equal(a.out, b.out);
+    const char *line = strrchr(a.out, '\t'); /* the last image's caption, alone or in a batch */
+    assert_non_null(line);
+    assert_string_equal(line + 1, c.out);
+    run_free(&a);
+    run_free(&b);
+    run_free(&c);
+}
+
+/* Runs the program with args (NULL-terminated, without the program). */
+static run_result run_xcap(const fixture *fx, const char *const *args) {
+    char *argv[16];
+    size_t n = 0;
+    argv[n++] = getenv("XCAP_BINARY");
+    assert_non_null(argv[0]);
+    for (size_t i = 0; args[i]; i++) {
+        assert_true(n < 15);
+        argv[n++] = (char *)args[i];
+    }
+    argv[n] = NULL;
+    return run_argv(fx->tmp, argv);
+}
+
+/* `xcap --version`, `xcap --help` and `xcap COMMAND --help` for every command it lists;
+ * no command or an unknown one is bad usage. */
+static void test_every_command_has_help(void **state) {
+    fixture *fx = *state;
+    const char *version[] = {"--version", NULL};
+    run_result r = run_xcap(fx, version);
+    assert_int_equal(r.code, 0);
+    assert_true(strncmp(r.out, "xcap ", 5) == 0 && r.out[5] >= '0' && r.out[5] <= '9');
+    run_free(&r);
+    const char *none[] = {NULL}, *unknown[] = {"no-such-command", NULL};
+    r = run_xcap(fx, none);
+    assert_int_equal(r.code, 2);
+    assert_non_null(strstr(r.err, "usage: xcap"));
+    run_free(&r);
+    r = run_xcap(fx, unknown);
+    assert_int_equal(r.code, 2);
+    assert_non_null(strstr(r.err, "no-such-command"));
+    run_free(&r);
+    const char *help[] = {"--help", NULL};
+    run_result list = run_xcap(fx, help);
+    assert_int_equal(list.code, 0);
+    const char *p = strstr(list.out, "commands:\n");
+    assert_non_null(p);
+    size_t n_commands = 0;
+    for (p = strchr(p, '\n') + 1; strncmp(p, "  ", 2) == 0; p = strchr(p, '\n') + 1) {
+        char name[32];
+        assert_int_equal(sscanf(p, "%31s", name), 1);
+        const char *args[] = {name, "--help", NULL};
+        r = run_xcap(fx, args);
+        if (r.code != 0) fail_msg("xcap %s --help: exit %d, %s", name, r.code, r.err);
+        char want[64];
+        snprintf(want, sizeof want, "usage: xcap %s", name);
+        if (!strstr(r.out, want)) fail_msg("xcap %s --help does not start with '%s'", name, want);
+        assert_string_equal(r.err, "");
+        run_free(&r);
+        n_commands++;
+    }
+    assert_true(n_commands >= 5); /* caption, train, scenes, eval, align */
+    run_free(&list);
+}
+
 /* Path of an executable called name on $PATH into out; 0 when found. */
 static int find_on_path(char *out, size_t cap, const char *name) {
     const char *path = getenv("PATH");
@@ -858,6 +1025,55 @@ static void test_map_choice(void **state) {
     xcap_caption_free(&cap);
 }
 
+/* A model that names alignment heads: by default every word shows the mean of those heads
+ * (JSON "attention" and the document's "map" say so); --layer / --head override them. */
+static void test_alignment_heads_are_the_default(void **state) {
+    fixture *fx = *state;
+    const char *img = in_tmp(fx, "al.png"), *model = in_tmp(fx, "al.safetensors");
+    write_png(img, 61, 97, 3);
+    xcap_caption cap;
+    lib_captions(fx, &img, 1, &cap);
+    fx->m->n_align = 2;
+    fx->m->align_layer[0] = 1; fx->m->align_head[0] = 0;
+    fx->m->align_layer[1] = 0; fx->m->align_head[1] = 1;
+    nn_error err;
+    if (xcap_model_save_file(fx->m, model, &err) != 0) fail_msg("%s", err.msg);
+    fx->m->n_align = 0;
+    for (int explicit = 0; explicit < 2; explicit++) {
+        char *argv[10] = {getenv("XCAP_BINARY"), "caption", "--model", (char *)model, "--json", "-"};
+        size_t argc = 6;
+        if (explicit) {
+            argv[argc++] = "--head";
+            argv[argc++] = "1";
+        }
+        argv[argc++] = (char *)img;
+        argv[argc] = NULL;
+        run_result r = run_argv(fx->tmp, argv);
+        assert_int_equal(r.code, 0);
+        cJSON *doc = cJSON_Parse(r.out);
+        assert_non_null(doc);
+        const char *desc = cJSON_GetObjectItem(doc, "map")->valuestring;
+        assert_non_null(strstr(desc, explicit ? "layer 1, head 1" : "alignment heads (layer:head) 1:0 0:1"));
+        const cJSON *words = cJSON_GetObjectItem(cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "images"), 0), "words");
+        assert_int_equal((size_t)cJSON_GetArraySize(words), cap.n_words);
+        size_t L = cap.layers, H = cap.heads, N = cap.grid_w * cap.grid_h;
+        for (size_t w = 0; w < cap.n_words; w++) {
+            const cJSON *att = cJSON_GetObjectItem(cJSON_GetArrayItem(words, (int)w), "attention");
+            const float *word = cap.maps + w * L * H * N;
+            for (size_t n = 0; n < N; n++) {
+                const cJSON *row = cJSON_GetArrayItem(att, (int)(n / cap.grid_w));
+                float got = (float)cJSON_GetArrayItem(row, (int)(n % cap.grid_w))->valuedouble;
+                float want = explicit ? word[(1 * H + 1) * N + n]
+                                      : 0.5f * (word[(1 * H + 0) * N + n] + word[(0 * H + 1) * N + n]);
+                check_close(&got, &want, 1, 1e-6, 1e-4);
+            }
+        }
+        cJSON_Delete(doc);
+        run_free(&r);
+    }
+    xcap_caption_free(&cap);
+}
+
 /* The model path: --model wins, then $XCAP_MODEL. */
 static void test_model_path(void **state) {
     (void)state;
@@ -885,9 +1101,14 @@ int main(void) {
         cmocka_unit_test_setup_teardown(test_bad_options, setup, teardown),
         cmocka_unit_test_setup_teardown(test_hostile_names, setup, teardown),
         cmocka_unit_test_setup_teardown(test_html_viewer, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_json_is_utf8, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_temp_files_are_new, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_seeded_sampling_ignores_batching, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_every_command_has_help, setup, teardown),
         cmocka_unit_test(test_folder_names),
         cmocka_unit_test(test_html_escape),
         cmocka_unit_test_setup_teardown(test_map_choice, setup, teardown),
+        cmocka_unit_test_setup_teardown(test_alignment_heads_are_the_default, setup, teardown),
         cmocka_unit_test(test_model_path),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
