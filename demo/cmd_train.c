@@ -34,19 +34,21 @@ static void usage(FILE *f) {
             "  --min-count N       vocabulary: words seen at least N times (with --data; default 1)\n"
             "  --out FILE          final model (written atomically)\n"
             "  --preset S|M        model size (default S)\n"
-            "  --enc-layers N      override the preset's encoder depth\n"
+            "  --enc-layers N      override the preset's encoder depth (S: 0, M: 4)\n"
             "  --edge-features     the encoder also embeds a colour-blind outline map of each\n"
-            "                      patch (vision/patch_edges.h)\n"
-            "  --steps N           optimiser steps (default 10000)\n"
+            "                      patch, vision/patch_edges.h (the S preset's default)\n"
+            "  --no-edge-features  pixels only (the M preset's default)\n"
+            "  --steps N           optimiser steps (default 40000)\n"
             "  --batch N           scenes per step (default 32)\n"
-            "  --lr X              peak learning rate (default 1e-3)\n"
-            "  --warmup N          linear warm-up steps (default 200)\n"
+            "  --lr X              peak learning rate (default 2e-3)\n"
+            "  --warmup N          linear warm-up steps (default 500)\n"
             "  --weight-decay X    AdamW decoupled weight decay (default 0.01)\n"
             "  --clip X            gradient-norm clip, 0 = off (default 1)\n"
             "  --max-objects K     scenes have 1..K objects (default 3)\n"
             "  --align-loss W      add W x the alignment loss: cross-entropy between a cross-\n"
             "                      attention head at each size/colour/shape word and the patch\n"
-            "                      share of the object the word names (shapes world; default 0)\n"
+            "                      share of the object the word names (shapes world only;\n"
+            "                      default 1 there, 0 = off)\n"
             "  --word-dropout P    replace each input word by <unk> with probability P, so words\n"
             "                      are read off the image, not the previous word (default 0)\n"
             "  --grey-views P      show a scene in grey with probability P, its colour words\n"
@@ -105,8 +107,9 @@ int cmd_train(int argc, char **argv) {
     const char *out = NULL, *preset = "S", *ckpt = NULL, *resume = NULL, *data = NULL,
                *images = NULL, *split = NULL, *align_heads = NULL;
     long min_count = 1;
-    int edge_features = 0;
+    int edge_features = -1;  /* -1: the preset's */
     xcap_train_opts o = xcap_train_defaults();
+    o.align_weight = -1.0f;  /* -1: 1 on the shapes world, 0 with --data */
     long enc_layers = -1, threads = 0, val_every = 1000, val_count = 300, ckpt_every = 500,
          log_every = 100, v;
     for (int i = 1; i < argc; i++) {
@@ -133,7 +136,10 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--max-objects")) { if (cli_long("train", a, val, 1, 3, &v)) return 2; o.max_objects = (int)v; }
         else if (!strcmp(a, "--align-loss")) { if (cli_float("train", a, val, 0, 1000, &o.align_weight)) return 2; }
         else if (!strcmp(a, "--align-heads")) align_heads = val;
-        else if (!strcmp(a, "--edge-features")) { edge_features = 1; used = 0; }
+        else if (!strcmp(a, "--edge-features") || !strcmp(a, "--no-edge-features")) {
+            edge_features = !strcmp(a, "--edge-features");
+            used = 0;
+        }
         else if (!strcmp(a, "--grey-views")) { if (cli_float("train", a, val, 0, 0.95f, &o.grey_views)) return 2; }
         else if (!strcmp(a, "--word-dropout")) { if (cli_float("train", a, val, 0, 0.95f, &o.word_dropout)) return 2; }
         else if (!strcmp(a, "--seed")) { if (cli_u64("train", a, val, &o.seed)) return 2; }
@@ -160,6 +166,7 @@ int cmd_train(int argc, char **argv) {
         fprintf(stderr, "xcap train: --data and --images go together (see --help)\n");
         return 2;
     }
+    if (o.align_weight < 0.0f) o.align_weight = data ? 0.0f : 1.0f;
     if (data && (o.align_weight > 0.0f || o.grey_views > 0.0f)) {
         fprintf(stderr, "xcap train: --align-loss and --grey-views need the shapes world's groundings; "
                         "they cannot be used with --data\n");
@@ -192,7 +199,7 @@ int cmd_train(int argc, char **argv) {
             return 2;
         }
         if (enc_layers >= 0) cfg.enc_layers = (size_t)enc_layers;
-        cfg.edge_features = (size_t)edge_features;
+        if (edge_features >= 0) cfg.edge_features = (size_t)edge_features;
         if (o.align_weight > 0.0f) {
             char last[32];
             snprintf(last, sizeof last, "%zu:0", cfg.dec_layers - 1);
@@ -224,10 +231,10 @@ int cmd_train(int argc, char **argv) {
         return 1;
     }
     if (data) fprintf(stderr, "data: %s, %zu images, %zu captions\n", data, disk.ds.n_items, disk.ds.n_captions);
-    fprintf(stderr, "model: %zux%zu input, %zux%zu patches, d=%zu, %zu heads, %zu enc + %zu dec layers, "
+    fprintf(stderr, "model: %zux%zu input, %zux%zu patches%s, d=%zu, %zu heads, %zu enc + %zu dec layers, "
                     "vocab %zu, %zu parameters\n",
             m->cfg.image_w, m->cfg.image_h, xcap_config_grid_w(&m->cfg), xcap_config_grid_h(&m->cfg),
-            m->cfg.d_model, m->cfg.n_heads, m->cfg.enc_layers, m->cfg.dec_layers, m->vocab.size,
+            m->cfg.edge_features ? " + edge channel" : "", m->cfg.d_model, m->cfg.n_heads, m->cfg.enc_layers, m->cfg.dec_layers, m->vocab.size,
             m->layout.total);
     signal(SIGINT, on_sigint);
     cli_progress prog;

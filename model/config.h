@@ -17,7 +17,9 @@ typedef struct {
     size_t edge_features;  /* 1: the encoder also embeds the edge channel (vision/patch_edges.h) */
 } xcap_config;
 
-/* Fills cfg with preset "S" or "M" (vocab_size left 0); -1 for an unknown name. */
+/* Fills cfg with preset "S" (96², patch 8, d 128, 4 heads, no encoder blocks, 2 decoder
+ * layers, FFN 512, 16 tokens, edge channel) or "M" (128², d 256, 8 heads, 4 + 4 layers,
+ * FFN 1024, 24 tokens); vocab_size left 0; -1 for an unknown name. */
 int xcap_config_preset(xcap_config *cfg, const char *name, nn_error *err);
 
 /* Checks that the numbers make a model (divisibility, limits). */

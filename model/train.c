@@ -14,10 +14,10 @@
 
 xcap_train_opts xcap_train_defaults(void) {
     xcap_train_opts o = {0};
-    o.steps = 10000;
-    o.warmup = 200;
+    o.steps = 40000;
+    o.warmup = 500;
     o.batch = 32;
-    o.lr = 1e-3f;
+    o.lr = 2e-3f;
     o.lr_min = 1e-5f;
     o.weight_decay = 0.01f;
     o.clip = 1.0f;
