@@ -37,15 +37,14 @@ mkdir -p "$out"
 
 echo "== xcap ($xcap)"
 "$xcap" bench --preset "$presets" --threads "$threads" --min-time "$min_time" --json "$out/xcap.json"
-vocab=$("$py" -c "import json,sys; print(json.load(open(sys.argv[1]))['results'][0]['vocab'])" "$out/xcap.json")
 echo
 echo "== PyTorch, OpenMP default wait policy"
 env -u OMP_WAIT_POLICY "$py" "$root/bench/torch_peer.py" --preset "$presets" --threads "$threads" \
-  --min-time "$min_time" --vocab "$vocab" --json "$out/torch-default.json"
+  --min-time "$min_time" --like "$out/xcap.json" --json "$out/torch-default.json"
 echo
 echo "== PyTorch, OMP_WAIT_POLICY=PASSIVE"
 OMP_WAIT_POLICY=PASSIVE "$py" "$root/bench/torch_peer.py" --preset "$presets" --threads "$threads" \
-  --min-time "$min_time" --vocab "$vocab" --json "$out/torch-passive.json"
+  --min-time "$min_time" --like "$out/xcap.json" --json "$out/torch-passive.json"
 echo
 "$py" "$root/bench/ratios.py" "$out/xcap.json" "$out/torch-default.json" "$out/torch-passive.json" \
   | tee "$out/ratios.txt"

@@ -2,7 +2,8 @@
 """bench/torch_peer.py — the PyTorch peer of `xcap bench`.
 
 The model is tests/reference/xcap_ref.py (the same function and tensor names as the C
-code, imported, not copied), with random weights, at the presets of model/config.c. It
+code, imported, not copied), with random weights, at the presets of model/config.c (as
+`xcap bench` reports them in its JSON, with --like; else a copy of them below). It
 prints the same figures as `xcap bench`, counted with the same FLOP formula:
 
   train     images/s of a training step at --batch (default 32): forward, loss, backward,
@@ -20,7 +21,7 @@ prints PyTorch's share of it. Thread pools: torch.set_num_threads(N); whether Op
 threads spin or sleep is set from outside with OMP_WAIT_POLICY (compare.sh tries both).
 
 Usage: /usr/bin/python3 bench/torch_peer.py [--preset S,M] [--threads 1,2]
-                                            [--min-time SEC] [--json FILE]
+                                            [--min-time SEC] [--like xcap.json] [--json FILE]
 """
 
 import argparse
@@ -37,38 +38,46 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
                                 "reference"))
 from xcap_ref import BOS, EOS, PAD, XcapConfig, XcapRef, linear  # noqa: E402
 
-# model/config.c: image_w, image_h, patch, d_model, n_heads, enc_layers, dec_layers, d_ff,
-# max_tokens
+CONFIG_KEYS = ("image_w", "image_h", "patch", "d_model", "n_heads", "enc_layers", "dec_layers",
+               "d_ff", "max_tokens", "edge_features")
+# model/config.c as of this writing; `--like xcap.json` takes the configs `xcap bench` ran
 PRESETS = {
-    "S": (96, 96, 8, 128, 4, 1, 2, 512, 16),
-    "M": (128, 128, 8, 256, 8, 4, 4, 1024, 24),
+    "S": dict(zip(CONFIG_KEYS, (96, 96, 8, 128, 4, 0, 2, 512, 16, 1))),
+    "M": dict(zip(CONFIG_KEYS, (128, 128, 8, 256, 8, 4, 4, 1024, 24, 0))),
 }
 SHAPES_VOCAB = 28  # the shapes world's vocabulary (xcap_shapes_vocab), <pad> .. <unk> included
 
-FLOP_FORMULA = ("F = 2*N*3P^2*d + Le*(8*N*d^2 + 4*N^2*d + 4*N*d*f) + Ld*(8*T*d^2 + "
-                "4*T^2*d + 4*T*d^2 + 4*N*d^2 + 4*T*N*d + 4*T*d*f) + 2*T*d*V; "
-                "train step = B*(3*F - 2*N*3P^2*d)")
+FLOP_FORMULA = ("F = 2*N*3P^2*d + E*2*N*P^2*d + Le*(8*N*d^2 + 4*N^2*d + 4*N*d*f) + "
+                "Ld*(8*T*d^2 + 4*T^2*d + 4*T*d^2 + 4*N*d^2 + 4*T*N*d + 4*T*d*f) + "
+                "2*T*d*V; train step = B*(3*F - 2*N*3P^2*d - E*2*N*P^2*d)")
+
+
+def embed_flops(cfg):
+    """2*N*3P^2*d + E*2*N*P^2*d: the patch and edge embeddings of one image."""
+    return 2 * cfg.n_patches * (3 + (1 if cfg.edge_features else 0)) * cfg.patch ** 2 * cfg.d_model
 
 
 def flops_forward(cfg):
     """Matrix-product FLOPs of the forward pass of one image (model/flops.h)."""
     N, d, f = cfg.n_patches, cfg.d_model, cfg.d_ff
-    T, V, p = cfg.max_tokens, cfg.vocab_size, 3 * cfg.patch * cfg.patch
+    T, V = cfg.max_tokens, cfg.vocab_size
     enc = 8 * N * d * d + 4 * N * N * d + 4 * N * d * f
     dec = (8 * T * d * d + 4 * T * T * d + 4 * T * d * d + 4 * N * d * d + 4 * T * N * d
            + 4 * T * d * f)
-    return 2 * N * p * d + cfg.enc_layers * enc + cfg.dec_layers * dec + 2 * T * d * V
+    return embed_flops(cfg) + cfg.enc_layers * enc + cfg.dec_layers * dec + 2 * T * d * V
 
 
 def flops_train_step(cfg, batch):
-    """FLOPs of one training step over batch images."""
-    return batch * (3 * flops_forward(cfg) - 2 * cfg.n_patches * 3 * cfg.patch ** 2 * cfg.d_model)
+    """FLOPs of one training step over batch images (the embeddings' inputs need no
+    gradient)."""
+    return batch * (3 * flops_forward(cfg) - embed_flops(cfg))
 
 
-def make_model(name, vocab, seed):
-    """XcapRef at preset name with random weights (normal 0.02, LN 1, biases 0)."""
+def make_model(config, vocab, seed):
+    """XcapRef of config (a dict of CONFIG_KEYS) with random weights (normal 0.02, LN 1,
+    biases 0)."""
     words = ["<pad>", "<bos>", "<eos>", "<unk>"] + [f"w{i}" for i in range(vocab - 4)]
-    cfg = XcapConfig(*PRESETS[name], vocab=words)
+    cfg = XcapConfig(**{k: int(config.get(k, 0)) for k in CONFIG_KEYS}, vocab=words)
     model = XcapRef(cfg)
     g = torch.Generator().manual_seed(seed)
     with torch.no_grad():
@@ -199,9 +208,9 @@ def peak_rss_mib():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def bench_preset(name, threads, args):
+def bench_preset(name, config, vocab, threads, args):
     """The figures of one preset at each thread count."""
-    cfg, model = make_model(name, args.vocab, args.seed)
+    cfg, model = make_model(config, vocab, args.seed)
     opt = make_optimizer(model)
     image, tokens, lengths, targets = make_batch(cfg, args.batch, args.seed)
     cap_images = image.repeat((args.caption_batch + args.batch - 1) // args.batch, 1, 1, 1)
@@ -236,7 +245,7 @@ def bench_preset(name, threads, args):
         agree = bool(torch.equal(caption_cached(model, one), caption_recompute(model, one)))
         batched_s = measure(lambda: caption_cached(model, cap_images), args.min_time, 3)
         rows.append({
-            "preset": name, "threads": t,
+            "preset": name, "threads": t, "config": {k: getattr(cfg, k) for k in CONFIG_KEYS},
             "params": sum(x.numel() for x in params), "vocab": cfg.vocab_size,
             "batch": args.batch, "caption_batch": args.caption_batch,
             "train_step_s": train_s, "train_img_s": args.batch / train_s,
@@ -280,14 +289,21 @@ def main():
     ap.add_argument("--caption-batch", type=int, default=64)
     ap.add_argument("--vocab", type=int, default=SHAPES_VOCAB)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--like", default=None,
+                    help="JSON of `xcap bench`: take each preset's config and vocabulary from it")
     ap.add_argument("--json", default=None)
     args = ap.parse_args()
     threads = [int(t) for t in args.threads.split(",")]
+    seen = {}
+    if args.like:
+        for r in json.load(open(args.like))["results"]:
+            seen.setdefault(r["preset"].upper(), (r["config"], r["vocab"]))
     rows = []
-    for name in args.preset.split(","):
-        if name.upper() not in PRESETS:
+    for name in args.preset.upper().split(","):
+        if name not in seen and name not in PRESETS:
             sys.exit(f"torch_peer: unknown preset '{name}' (use S or M)")
-        rows += bench_preset(name.upper(), threads, args)
+        config, vocab = seen.get(name, (PRESETS.get(name), args.vocab))
+        rows += bench_preset(name, config, vocab, threads, args)
     print_table(rows, sys.stdout)
     if args.json:
         doc = {"tool": "pytorch", "torch": torch.__version__,

@@ -34,10 +34,11 @@ static const char usage_text[] =
     "  batched    images/s of cached captioning of --caption-batch (default 64) images\n"
     "  GFLOP/s    training-step FLOPs / median step time. FLOPs count matrix products only\n"
     "             (2·M·N·K), per image with N patches of 3P² values, width d, MLP width f,\n"
-    "             Le / Ld encoder / decoder layers, T = max_tokens, vocabulary V:\n"
-    "               F = 2·N·3P²·d + Le·(8·N·d² + 4·N²·d + 4·N·d·f)\n"
+    "             Le / Ld encoder / decoder layers, T = max_tokens, vocabulary V, E = 1\n"
+    "             with the edge channel (P² more values a patch), else 0:\n"
+    "               F = 2·N·3P²·d + E·2·N·P²·d + Le·(8·N·d² + 4·N²·d + 4·N·d·f)\n"
     "                 + Ld·(8·T·d² + 4·T²·d + 4·T·d² + 4·N·d² + 4·T·N·d + 4·T·d·f) + 2·T·d·V\n"
-    "             and a training step of B images is B·(3·F − 2·N·3P²·d)\n"
+    "             and a training step of B images is B·(3·F − 2·N·3P²·d − E·2·N·P²·d)\n"
     "  ceiling    the same FLOPs over the time the step's own sgemm calls take when each\n"
     "             distinct call (shape, transposes, strides) is timed alone in this run:\n"
     "             what the step would reach if everything but its products were free.\n"
@@ -67,6 +68,7 @@ typedef struct {
 typedef struct {
     char preset[8];
     int threads;
+    xcap_config cfg;
     size_t params, vocab, batch, caption_batch;
     double train_s, train_img_s, train_gflop, train_gflops, counted_gflop;
     double forward_s, forward_img_s;
@@ -191,6 +193,7 @@ static int bench_preset(bench_row *rows, const char *preset, const int *threads,
         memset(r, 0, sizeof *r);
         snprintf(r->preset, sizeof r->preset, "%.7s", preset);
         r->threads = threads[k];
+        r->cfg = m->cfg;
         r->params = m->layout.total;
         r->vocab = m->cfg.vocab_size;
         r->batch = (size_t)a->batch;
@@ -278,9 +281,9 @@ static cJSON *rows_json(const bench_row *rows, size_t n) {
     if (!o) return NULL;
     cJSON_AddStringToObject(o, "tool", "xcap");
     cJSON_AddStringToObject(o, "flops",
-                            "F = 2*N*3P^2*d + Le*(8*N*d^2 + 4*N^2*d + 4*N*d*f) + Ld*(8*T*d^2 + "
-                            "4*T^2*d + 4*T*d^2 + 4*N*d^2 + 4*T*N*d + 4*T*d*f) + 2*T*d*V; "
-                            "train step = B*(3*F - 2*N*3P^2*d)");
+                            "F = 2*N*3P^2*d + E*2*N*P^2*d + Le*(8*N*d^2 + 4*N^2*d + 4*N*d*f) + "
+                            "Ld*(8*T*d^2 + 4*T^2*d + 4*T*d^2 + 4*N*d^2 + 4*T*N*d + 4*T*d*f) + "
+                            "2*T*d*V; train step = B*(3*F - 2*N*3P^2*d - E*2*N*P^2*d)");
     cJSON *arr = cJSON_AddArrayToObject(o, "results");
     for (size_t i = 0; arr && i < n; i++) {
         const bench_row *r = &rows[i];
@@ -288,6 +291,13 @@ static cJSON *rows_json(const bench_row *rows, size_t n) {
         if (!e) continue;
         cJSON_AddStringToObject(e, "preset", r->preset);
         cJSON_AddNumberToObject(e, "threads", r->threads);
+        /* the config as a model file stores it, so that the PyTorch peer builds the same */
+        cJSON *c = cJSON_AddObjectToObject(e, "config");
+        const char *keys[XCAP_CONFIG_META], *vals[XCAP_CONFIG_META];
+        char buf[XCAP_CONFIG_META][24];
+        xcap_config_to_meta(&r->cfg, keys, vals, buf);
+        for (size_t j = 0; c && j < XCAP_CONFIG_META; j++)
+            cJSON_AddNumberToObject(c, keys[j], strtod(vals[j], NULL));
         cJSON_AddNumberToObject(e, "params", (double)r->params);
         cJSON_AddNumberToObject(e, "vocab", (double)r->vocab);
         cJSON_AddNumberToObject(e, "batch", (double)r->batch);

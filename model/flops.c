@@ -1,10 +1,11 @@
 /* flops.c — matrix-product FLOPs of the forward pass and of a training step (flops.h). */
 #include "model/flops.h"
 
-/* 2·N·3P²·d: the patch embedding of one image. */
+/* 2·N·3P²·d + E·2·N·P²·d: the patch and edge embeddings of one image (their inputs need
+ * no gradient). */
 static double patch_flops(const xcap_config *c) {
-    double N = (double)xcap_config_patches(c), p = 3.0 * (double)(c->patch * c->patch);
-    return 2.0 * N * p * (double)c->d_model;
+    double N = (double)xcap_config_patches(c), pp = (double)(c->patch * c->patch);
+    return 2.0 * N * (3.0 + (c->edge_features ? 1.0 : 0.0)) * pp * (double)c->d_model;
 }
 
 double xcap_flops_forward(const xcap_config *c) {

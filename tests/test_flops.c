@@ -1,6 +1,7 @@
 /* test_flops.c — the FLOP formula of model/flops.h equals the matrix products that
  * nn_gemm really runs, for a training step and for the forward pass, with and without
- * encoder blocks; and the GEMM log of `xcap bench` groups calls by shape. */
+ * encoder blocks and the edge channel; and the GEMM log of `xcap bench` groups calls by
+ * shape. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,8 +12,8 @@
 #include "tests/util/check.h"
 
 /* A tiny model (rows != columns, T != N) and its trainer; fails the test on error. */
-static xcap_model *tiny_run(xcap_trainer *t, size_t enc_layers, size_t batch) {
-    xcap_config cfg = {48, 32, 8, 32, 2, enc_layers, 2, 64, 10, 0, 0};
+static xcap_model *tiny_run(xcap_trainer *t, size_t enc_layers, size_t edges, size_t batch) {
+    xcap_config cfg = {48, 32, 8, 32, 2, enc_layers, 2, 64, 10, 0, edges};
     txt_vocab vocab;
     nn_error err;
     if (xcap_shapes_vocab(&vocab, &cfg, 3, &err) != 0) fail_msg("%s", err.msg);
@@ -26,9 +27,9 @@ static xcap_model *tiny_run(xcap_trainer *t, size_t enc_layers, size_t batch) {
 }
 
 /* Counted FLOPs of one step and of one forward pass equal the formula. */
-static void check_counts(size_t enc_layers) {
+static void check_counts(size_t enc_layers, size_t edges) {
     xcap_trainer t;
-    xcap_model *m = tiny_run(&t, enc_layers, 3);
+    xcap_model *m = tiny_run(&t, enc_layers, edges, 3);
     bench_gemm_log log = {0};
     bench_gemm_record(&log);
     xcap_trainer_step(&t);
@@ -54,19 +55,25 @@ static void check_counts(size_t enc_layers) {
 
 static void test_counts_with_encoder(void **state) {
     (void)state;
-    check_counts(2);
+    check_counts(2, 0);
 }
 
 static void test_counts_without_encoder(void **state) {
     (void)state;
-    check_counts(0);
+    check_counts(0, 0);
+}
+
+static void test_counts_with_edges(void **state) {
+    (void)state;
+    check_counts(1, 1);
+    check_counts(0, 1);
 }
 
 /* The replay times every recorded shape and reports a positive rate. */
 static void test_replay(void **state) {
     (void)state;
     xcap_trainer t;
-    xcap_model *m = tiny_run(&t, 1, 2);
+    xcap_model *m = tiny_run(&t, 1, 0, 2);
     bench_gemm_log log = {0};
     bench_gemm_record(&log);
     xcap_batch_forward(&t.batch, m);
@@ -85,6 +92,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_counts_with_encoder),
         cmocka_unit_test(test_counts_without_encoder),
+        cmocka_unit_test(test_counts_with_edges),
         cmocka_unit_test(test_replay),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
