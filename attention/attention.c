@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "nn/ops.h"
+#include "nn/reduce.h"
 
 void attn_layout(attn_weights *w, nn_layout *L, const char *prefix, size_t d, float out_std) {
     /* wq, wk, wv are adjacent (and bq, bk, bv) so a fused QKV product is possible */
@@ -104,8 +105,7 @@ void attn_backward(float *dxq, float *dxkv, float *grads, const float *dout, con
             for (size_t i = 0; i < T; i++) {
                 float *row = dp + i * N;
                 const float *pr = p + i * N;
-                float dot = 0.0f;
-                for (size_t j = 0; j < N; j++) dot += row[j] * pr[j];
+                float dot = nn_lane_dot(row, pr, N);
                 for (size_t j = 0; j < N; j++) row[j] = pr[j] * (row[j] - dot);
             }
             if (s->target && s->target->head == h) add_target_grad(dp, p, s->target, b, T, N);

@@ -37,10 +37,6 @@ void mlp_backward(float *dx, float *grads, float *dact_scratch, const float *dou
                        params + w->proj_w, n, ff, d);
     /* GELU backward in place: the pre-activation gradient replaces dact */
     float *dfc = dact_scratch;
-    for (size_t i = 0; i < n * ff; i++) {
-        float g = dfc[i];
-        dfc[i] = 0.0f;
-        nn_gelu_backward(dfc + i, &g, a->fc + i, 1);
-    }
+    nn_gelu_backward_inplace(dfc, a->fc, n * ff);
     nn_linear_backward(dx, grads + w->fc_w, grads + w->fc_b, dfc, x, params + w->fc_w, n, d, ff);
 }

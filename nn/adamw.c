@@ -3,6 +3,10 @@
 
 #include <math.h>
 
+#include "nn/simd.h"
+
+/* vectorises: CMakeLists.txt compiles this file with -fno-math-errno (sqrtf of v >= 0) */
+NN_VECTOR_CLONES
 void nn_adamw_update(float *params, float *m, float *v, const float *grads, size_t n, int decay,
                      const nn_adamw_hparams *h, long t) {
     const float bc1 = 1.0f - powf(h->beta1, (float)t);
@@ -10,11 +14,12 @@ void nn_adamw_update(float *params, float *m, float *v, const float *grads, size
     const float step = h->lr / bc1;
     const float bc2_sqrt = sqrtf(bc2);
     const float shrink = decay ? 1.0f - h->lr * h->weight_decay : 1.0f;
+    const float b1 = h->beta1, b2 = h->beta2, eps = h->eps;  /* h might alias the arrays */
     for (size_t i = 0; i < n; i++) {
         float g = grads[i];
-        m[i] = h->beta1 * m[i] + (1.0f - h->beta1) * g;
-        v[i] = h->beta2 * v[i] + (1.0f - h->beta2) * g * g;
-        float denom = sqrtf(v[i]) / bc2_sqrt + h->eps;
+        m[i] = b1 * m[i] + (1.0f - b1) * g;
+        v[i] = b2 * v[i] + (1.0f - b2) * g * g;
+        float denom = sqrtf(v[i]) / bc2_sqrt + eps;
         params[i] = params[i] * shrink - step * m[i] / denom;
     }
 }
@@ -28,13 +33,20 @@ float nn_lr_schedule(long step, long total, long warmup, float lr_max, float lr_
     return lr_min + (lr_max - lr_min) * 0.5f * (float)(1.0 + cos(3.14159265358979323846 * progress));
 }
 
+NN_VECTOR_CLONES
 float nn_clip_grad_norm(float *grads, size_t n, float max_norm) {
+    /* eight running sums in double (a fixed order, so that the loop vectorises) */
+    double lanes[8] = {0};
+    size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (size_t k = 0; k < 8; k++) lanes[k] += (double)grads[i + k] * grads[i + k];
     double sum = 0.0;
-    for (size_t i = 0; i < n; i++) sum += (double)grads[i] * grads[i];
+    for (; i < n; i++) sum += (double)grads[i] * grads[i];
+    for (size_t k = 0; k < 8; k++) sum += lanes[k];
     float norm = (float)sqrt(sum);
     if (max_norm > 0.0f && norm > max_norm) {
         float scale = max_norm / (norm + 1e-6f);
-        for (size_t i = 0; i < n; i++) grads[i] *= scale;
+        for (i = 0; i < n; i++) grads[i] *= scale;
     }
     return norm;
 }

@@ -42,6 +42,9 @@ void nn_layernorm_backward(float *dinp, float *dw, float *db, const float *dout,
 /* GELU, tanh form: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))), elementwise. */
 void nn_gelu_forward(float *out, const float *inp, size_t n);
 void nn_gelu_backward(float *dinp, const float *dout, const float *inp, size_t n);
+/* The backward pass in place, for a gradient that is consumed: d = GELU'(inp) * d (the one
+ * kernel that overwrites rather than adds; it saves a buffer and a pass in the MLP). */
+void nn_gelu_backward_inplace(float *d, const float *inp, size_t n);
 
 /* Softmax over each row of length d; -INFINITY entries get 0; an all -INFINITY row gives all 0. */
 void nn_softmax_forward(float *out, const float *inp, size_t rows, size_t d);
