@@ -38,7 +38,9 @@ def label(frames):
         lin = len(mine) > 1 and mine[1].startswith("nn_linear")
         kind = "sgemm, projections" if lin else "sgemm, per-head QK^T / PV"
         if not module:
-            kind = "sgemm, vocabulary head / patch embedding"
+            kind = ("sgemm, decode-step projections" if "txt_decoder_step" in mine else
+                    "sgemm, patch / edge embedding" if part.startswith("encoder") else
+                    "sgemm, vocabulary head")
     else:
         kinds = {"nn_softmax_forward": "softmax", "nn_softmax_backward": "softmax",
                  "nn_gelu_forward": "GELU", "nn_gelu_backward": "GELU",
