@@ -28,7 +28,8 @@ static int fail(const nn_error *err) {
 
 /* The micro model every model-shaped seed comes from: 8x8 input, 4 patches, d_model 4. */
 static xcap_model *micro_model(nn_error *err) {
-    xcap_config cfg = {8, 8, 4, 4, 1, 1, 1, 4, 4, 0};
+    xcap_config cfg = {.image_w = 8, .image_h = 8, .patch = 4, .d_model = 4, .n_heads = 1,
+                       .enc_layers = 1, .dec_layers = 1, .d_ff = 4, .max_tokens = 4};
     txt_vocab v;
     const char *caps[] = {"a red circle", "a blue square"};
     if (txt_vocab_build(&v, caps, 2, 1, err) != 0) return NULL;

@@ -59,9 +59,12 @@ case "${1:-}" in
     build_all
     work="$(mktemp -d)"
     trap 'rm -rf "$work"' EXIT
-    rc=0
-    for t in "${targets[@]}"; do run_one "$t" "$secs" || rc=1; done
-    exit $rc ;;
+    passed=0 failed=0
+    for t in "${targets[@]}"; do
+      if run_one "$t" "$secs"; then passed=$((passed + 1)); else failed=$((failed + 1)); fi
+    done
+    echo "fuzz: $passed passed, $failed failed"
+    [ "$failed" -eq 0 ] ;;
   all)
     secs="${2:?usage: fuzz/run.sh all SECONDS}"
     build_all

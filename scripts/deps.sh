@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(gcc make cmake pkg-config libopenblas-dev libcmocka-dev libstb-dev libcjson-dev
           fonts-dejavu-core)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium)
+  packages+=(chromium clang libclang-rt-14-dev)  # clang + libFuzzer: the brief fuzz run
 fi
 
 missing=()

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds xcap and runs the whole test suite twice: a plain Release build, and a build
-# with AddressSanitizer + UndefinedBehaviorSanitizer. Installs what is missing first.
+# with AddressSanitizer + UndefinedBehaviorSanitizer; then runs each fuzz target for a few
+# seconds on the committed seed corpus (fuzz/run.sh brief; clang + libFuzzer come from
+# scripts/deps.sh --test). Installs what is missing first.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -15,3 +17,10 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DXCAP_SANITIZE=ON >/dev/null
 cmake --build build-asan -j "$jobs" >/dev/null
 ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
   ctest --test-dir build-asan --output-on-failure -j "$jobs"
+
+# brief fuzz run: every target 3 s on fuzz/corpus/ (about 45 s with the build)
+if command -v clang >/dev/null && [ -n "$(ls /usr/lib/llvm-*/lib/clang/*/lib/linux/libclang_rt.fuzzer-x86_64.a 2>/dev/null)" ]; then
+  bash fuzz/run.sh brief 3
+else
+  echo "fuzz: skipped (clang or libFuzzer is not installed)"
+fi
