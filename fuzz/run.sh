@@ -27,14 +27,16 @@ build_all() {
   cmake --build "$build" -j "$(nproc)" --target "${list[@]}" fuzz_make_seeds >/dev/null
 }
 
-# run_one TARGET SECONDS [libFuzzer args]; the working corpus is $work/TARGET
+# run_one TARGET SECONDS [libFuzzer args]; the working corpus is $work/TARGET, the log
+# $logs/fuzz-TARGET.log
 work="$build/corpus"
+logs="$build"
 run_one() {
   local t="$1" secs="$2"
   shift 2
   [ -x "$build/fuzz_$t" ] || { echo "fuzz/run.sh: unknown target '$t'" >&2; exit 2; }
   mkdir -p "$work/$t" "$build/artifacts/$t"
-  local log="$build/fuzz-$t.log"
+  local log="$logs/fuzz-$t.log"
   local status=0
   ASAN_OPTIONS="detect_leaks=1:allocator_may_return_null=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}" \
   UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1" \
@@ -58,6 +60,7 @@ case "${1:-}" in
     secs="${2:?usage: fuzz/run.sh brief SECONDS}"
     build_all
     work="$(mktemp -d)"
+    logs="$work"  # the long runs' logs in build-fuzz/ stay as they are
     trap 'rm -rf "$work"' EXIT
     passed=0 failed=0
     for t in "${targets[@]}"; do
