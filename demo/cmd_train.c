@@ -128,7 +128,7 @@ int cmd_train(int argc, char **argv) {
         else if (!strcmp(a, "--min-count")) { if (cli_long("train", a, val, 1, 1000000, &min_count)) return 2; }
         else if (!strcmp(a, "--enc-layers")) { if (cli_long("train", a, val, 0, VIS_MAX_LAYERS, &enc_layers)) return 2; }
         else if (!strcmp(a, "--steps")) { if (cli_long("train", a, val, 1, 100000000, &o.steps)) return 2; }
-        else if (!strcmp(a, "--batch")) { if (cli_long("train", a, val, 1, 4096, &v)) return 2; o.batch = (size_t)v; }
+        else if (!strcmp(a, "--batch")) { if (cli_long("train", a, val, 1, XCAP_TRAIN_MAX_BATCH, &v)) return 2; o.batch = (size_t)v; }
         else if (!strcmp(a, "--lr")) { if (cli_float("train", a, val, 0, 1, &o.lr)) return 2; }
         else if (!strcmp(a, "--warmup")) { if (cli_long("train", a, val, 0, 100000000, &o.warmup)) return 2; }
         else if (!strcmp(a, "--weight-decay")) { if (cli_float("train", a, val, 0, 1, &o.weight_decay)) return 2; }

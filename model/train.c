@@ -58,10 +58,33 @@ done:
     return rc;
 }
 
+/* Sizes t's batch for its rows and supervises the alignment heads of its options. */
+static int make_batch(xcap_trainer *t, nn_error *err) {
+    xcap_model *m = t->model;
+    const xcap_train_opts *o = &t->opts;
+    if (xcap_batch_create(&t->batch, m, t->rows, err) != 0) return -1;
+    if (o->align_weight > 0.0f) {
+        m->n_align = o->n_align;
+        for (size_t i = 0; i < o->n_align; i++) {
+            if ((size_t)o->align_layer[i] >= m->cfg.dec_layers ||
+                (size_t)o->align_head[i] >= m->cfg.n_heads)
+                return nn_fail(err, "alignment head %d:%d is not in the model (%zu layers, %zu heads)",
+                               o->align_layer[i], o->align_head[i], m->cfg.dec_layers, m->cfg.n_heads);
+            xcap_batch_supervise(&t->batch, (size_t)o->align_layer[i], (size_t)o->align_head[i],
+                                 o->align_weight);
+            m->align_layer[i] = o->align_layer[i];
+            m->align_head[i] = o->align_head[i];
+        }
+    }
+    return 0;
+}
+
 int xcap_trainer_create(xcap_trainer *t, xcap_model *m, const xcap_train_opts *o, nn_error *err) {
     memset(t, 0, sizeof *t);
     t->model = m;
     t->opts = *o;
+    t->row0 = 0;
+    t->rows = o->batch;
     size_t n = m->layout.total;
     t->grads = calloc(n, sizeof(float));
     t->m = calloc(n, sizeof(float));
@@ -70,26 +93,23 @@ int xcap_trainer_create(xcap_trainer *t, xcap_model *m, const xcap_train_opts *o
         xcap_trainer_free(t);
         return nn_fail(err, "out of memory for the optimiser (%zu parameters)", n);
     }
-    if (xcap_batch_create(&t->batch, m, o->batch, err) != 0) {
+    if (make_batch(t, err) != 0) {
         xcap_trainer_free(t);
         return -1;
     }
-    if (o->align_weight > 0.0f) {
-        m->n_align = o->n_align;
-        for (size_t i = 0; i < o->n_align; i++) {
-            if ((size_t)o->align_layer[i] >= m->cfg.dec_layers ||
-                (size_t)o->align_head[i] >= m->cfg.n_heads) {
-                xcap_trainer_free(t);
-                return nn_fail(err, "alignment head %d:%d is not in the model (%zu layers, %zu heads)",
-                               o->align_layer[i], o->align_head[i], m->cfg.dec_layers, m->cfg.n_heads);
-            }
-            xcap_batch_supervise(&t->batch, (size_t)o->align_layer[i], (size_t)o->align_head[i],
-                                 o->align_weight);
-            m->align_layer[i] = o->align_layer[i];
-            m->align_head[i] = o->align_head[i];
-        }
-    }
     return 0;
+}
+
+int xcap_trainer_shard(xcap_trainer *t, size_t rank, size_t ranks, nn_error *err) {
+    size_t B = t->opts.batch;
+    if (ranks == 0 || rank >= ranks) return nn_fail(err, "rank %zu of %zu processes", rank, ranks);
+    if (B < ranks)
+        return nn_fail(err, "a batch of %zu cannot be shared by %zu processes (--batch at least %zu)",
+                       B, ranks, ranks);
+    xcap_batch_free(&t->batch);
+    t->row0 = rank * B / ranks;
+    t->rows = (rank + 1) * B / ranks - t->row0;
+    return make_batch(t, err);
 }
 
 int xcap_train_parse_align_heads(xcap_train_opts *o, const char *s, size_t n_layers,
@@ -144,14 +164,15 @@ static int canonical_caption(const vis_scene *s) {
     return 0;
 }
 
-/* Word dropout on batch row i: input word j >= 1 becomes <unk> with probability p, drawn
- * from a hash of (seed, step, i, j) so that a resumed run drops the same words. */
-static void drop_words(xcap_batch *b, size_t i, const xcap_trainer *t) {
+/* Word dropout on batch row k (row i of the global batch): input word j >= 1 becomes <unk>
+ * with probability p, drawn from a hash of (seed, step, i, j) so that a resumed run drops
+ * the same words. */
+static void drop_words(xcap_batch *b, size_t k, size_t i, const xcap_trainer *t) {
     float p = t->opts.word_dropout;
     if (p <= 0.0f) return;
-    int *tok = b->tokens + i * b->t;
+    int *tok = b->tokens + k * b->t;
     uint64_t row = nn_seed_mix(nn_seed_mix(t->opts.seed ^ 0xd809, (uint64_t)t->step), i);
-    for (size_t j = 1; j < (size_t)b->lengths[i]; j++) {
+    for (size_t j = 1; j < (size_t)b->lengths[k]; j++) {
         float u = (float)(nn_seed_mix(row, j) >> 40) / (float)(1u << 24);
         if (u < p) tok[j] = TXT_UNK;
     }
@@ -188,8 +209,9 @@ int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err) {
     xcap_batch *b = &t->batch;
     size_t N = xcap_config_patches(cfg), pd = 3 * cfg->patch * cfg->patch;
     vis_scene scene = {0};
-    b->batch = t->opts.batch;
-    for (size_t i = 0; i < b->batch; i++) {
+    b->batch = t->rows;
+    for (size_t k = 0; k < b->batch; k++) {
+        size_t i = t->row0 + k;  /* the row of the global batch: what the sample depends on */
         uint64_t seed = vis_scene_seed(t->opts.seed, (uint64_t)t->step * t->opts.batch + i);
         int n_obj = 1 + (int)(seed % (uint64_t)t->opts.max_objects);
         if (vis_scene_generate(&scene, seed, VIS_SPLIT_TRAIN, (int)cfg->image_w, (int)cfg->image_h,
@@ -199,12 +221,12 @@ int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err) {
         }
         int grey = is_grey_view(t, i);
         if (grey) make_grey(scene.rgb, cfg->image_w * cfg->image_h);
-        vis_patchify(b->patches + i * N * pd, scene.rgb, cfg->image_w, cfg->image_h, cfg->patch);
+        vis_patchify(b->patches + k * N * pd, scene.rgb, cfg->image_w, cfg->image_h, cfg->patch);
         const vis_caption *cap = &scene.captions[canonical_caption(&scene)];
-        xcap_batch_set_caption(b, t->model, i, cap->text);
-        drop_words(b, i, t);
-        if (grey) hide_colour_words(b, i, cap);
-        if (t->opts.align_weight > 0.0f) fill_align_rows(b, i, &scene, cap, (int)cfg->patch);
+        xcap_batch_set_caption(b, t->model, k, cap->text);
+        drop_words(b, k, i, t);
+        if (grey) hide_colour_words(b, k, cap);
+        if (t->opts.align_weight > 0.0f) fill_align_rows(b, k, &scene, cap, (int)cfg->patch);
     }
     vis_scene_free(&scene);
     return 0;
@@ -214,25 +236,45 @@ void xcap_trainer_fill_disk(xcap_trainer *t, const xcap_disk_data *d) {
     const xcap_config *cfg = &t->model->cfg;
     xcap_batch *b = &t->batch;
     size_t N = xcap_config_patches(cfg), pd = 3 * cfg->patch * cfg->patch;
-    b->batch = t->opts.batch;
-    for (size_t i = 0; i < b->batch; i++) {
+    b->batch = t->rows;
+    for (size_t k = 0; k < b->batch; k++) {
+        size_t i = t->row0 + k;  /* the row of the global batch */
         uint64_t h = nn_seed_mix(t->opts.seed, (uint64_t)t->step * t->opts.batch + i);
         const txt_ds_item *item = &d->ds.items[h % d->ds.n_items];
         size_t which = (size_t)((h >> 32) % item->n_captions);
-        vis_patchify(b->patches + i * N * pd, d->pixels + (size_t)(item - d->ds.items) * d->image_bytes,
+        vis_patchify(b->patches + k * N * pd, d->pixels + (size_t)(item - d->ds.items) * d->image_bytes,
                      cfg->image_w, cfg->image_h, cfg->patch);
-        xcap_batch_set_caption(b, t->model, i, item->captions[which].text);
-        drop_words(b, i, t);
+        xcap_batch_set_caption(b, t->model, k, item->captions[which].text);
+        drop_words(b, k, i, t);
     }
 }
 
 float xcap_trainer_step(xcap_trainer *t) {
     xcap_model *m = t->model;
-    const xcap_train_opts *o = &t->opts;
-    size_t total = m->layout.total;
-    memset(t->grads, 0, total * sizeof(float));
+    memset(t->grads, 0, m->layout.total * sizeof(float));
     float loss = xcap_batch_forward(&t->batch, m);
     xcap_batch_backward(&t->batch, m, t->grads);
+    xcap_trainer_update(t, loss);
+    return loss;
+}
+
+void xcap_trainer_forward(xcap_trainer *t, xcap_batch_sums *s) {
+    xcap_batch_forward(&t->batch, t->model);
+    xcap_batch_sums_of(s, &t->batch);
+}
+
+float xcap_trainer_backward(xcap_trainer *t, const xcap_batch_sums *total) {
+    xcap_model *m = t->model;
+    float loss = xcap_batch_use_sums(&t->batch, total);
+    memset(t->grads, 0, m->layout.total * sizeof(float));
+    xcap_batch_backward(&t->batch, m, t->grads);
+    return loss;
+}
+
+void xcap_trainer_update(xcap_trainer *t, float loss) {
+    xcap_model *m = t->model;
+    const xcap_train_opts *o = &t->opts;
+    size_t total = m->layout.total;
     t->last_norm = nn_clip_grad_norm(t->grads, total, o->clip);
     t->last_lr = nn_lr_schedule(t->step, o->steps, o->warmup, o->lr, o->lr_min);
     nn_adamw_hparams h = {t->last_lr, o->beta1, o->beta2, o->eps, o->weight_decay};
@@ -245,7 +287,6 @@ float xcap_trainer_step(xcap_trainer *t) {
     t->step++;
     t->last_loss = loss;
     t->last_align = t->batch.align_loss;
-    return loss;
 }
 
 /* The option fields stored in a checkpoint, as text. */
@@ -277,7 +318,7 @@ static int opts_from_text(xcap_trainer *t, const char *s) {
                    &t->step, &o->steps, &o->warmup, &o->batch, &o->lr, &o->lr_min,
                    &o->weight_decay, &o->clip, &o->beta1, &o->beta2, &o->eps, &o->seed,
                    &o->max_objects);
-    if (n != 13 || t->step < 0 || o->batch == 0 || o->batch > 65536 || o->max_objects < 1 ||
+    if (n != 13 || t->step < 0 || o->batch == 0 || o->batch > XCAP_TRAIN_MAX_BATCH || o->max_objects < 1 ||
         o->max_objects > 3)
         return -1;
     const char *wd = strstr(s, " word_dropout=");

@@ -13,6 +13,8 @@
 #include "model/disk_data.h"
 #include "nn/adamw.h"
 
+#define XCAP_TRAIN_MAX_BATCH 4096  /* scenes per step, at most (CLI and checkpoints) */
+
 typedef struct {
     long steps, warmup;
     size_t batch;
@@ -39,7 +41,10 @@ typedef struct {
     xcap_train_opts opts;
     float *grads, *m, *v;    /* layout.total floats each */
     long step;               /* steps done */
-    xcap_batch batch;
+    /* the rows of every global batch of opts.batch that this trainer computes:
+     * [row0, row0 + rows), all of them unless xcap_trainer_shard made it one of several */
+    size_t row0, rows;
+    xcap_batch batch;        /* holds `rows` rows */
     float last_loss, last_norm, last_lr;
     float last_align;        /* weighted alignment loss of the last step (0 when off) */
 } xcap_trainer;
@@ -68,6 +73,24 @@ void xcap_trainer_fill_disk(xcap_trainer *t, const xcap_disk_data *d);
 
 /* One step on the filled batch: forward, backward, clip, AdamW; returns the loss. */
 float xcap_trainer_step(xcap_trainer *t);
+
+/* Makes t one of `ranks` shards of the global batch: it computes only rows
+ * [rank*B/ranks, (rank+1)*B/ranks) of every global batch of B = opts.batch (its batch
+ * buffers shrink to them). Each row keeps its global index, so its sample, word dropout
+ * and grey view are those of a single-process run. Fails when B < ranks. */
+int xcap_trainer_shard(xcap_trainer *t, size_t rank, size_t ranks, nn_error *err);
+
+/* xcap_trainer_step in three phases, for shards of one global batch (model/train_group.h
+ * adds the sums over processes in between):
+ * forward on t's rows, filling the loss sums s that are to be added over the shards; */
+void xcap_trainer_forward(xcap_trainer *t, xcap_batch_sums *s);
+/* zeroes t->grads and adds t's share of the gradient of the mean loss over every shard,
+ * whose sums add up to total (summing the shares gives the global batch's gradient);
+ * returns that mean loss; */
+float xcap_trainer_backward(xcap_trainer *t, const xcap_batch_sums *total);
+/* clips t->grads (by now the whole batch's gradient), takes the AdamW step and records
+ * loss as the step's. */
+void xcap_trainer_update(xcap_trainer *t, float loss);
 
 /* Writes weights, optimiser moments, step and options to path atomically. */
 int xcap_checkpoint_save(const xcap_trainer *t, const char *path, nn_error *err);
