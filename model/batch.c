@@ -65,6 +65,8 @@ static float align_loss(xcap_batch *b, const txt_decoder_dims *dd) {
         if (!tg->rows) continue;
         size_t rows;
         double ce = attn_target_loss(&rows, b->dec.cross[l].attn.probs, tg, &cs);
+        b->align_ce[l] = ce;
+        b->align_n[l] = rows;
         tg->scale = rows ? b->align_weight / (float)rows : 0.0f;
         if (rows) sum += b->align_weight * ce / (double)rows;
     }
@@ -90,6 +92,32 @@ void xcap_batch_backward(xcap_batch *b, const xcap_model *m, float *grads) {
                          &m->dec, &dd, b->batch, b->t);
     vis_encoder_backward(grads, b->dmemory, b->dx_a, b->dx_b, &b->scratch, &b->enc, b->patches,
                          m->params, &m->enc, &ed, b->batch);
+}
+
+void xcap_batch_sums_of(xcap_batch_sums *s, const xcap_batch *b) {
+    memset(s, 0, sizeof *s);
+    /* the same sum as txt_decoder_loss's (positions not counted hold 0) */
+    for (size_t i = 0; i < b->batch * b->t; i++) s->ce += b->dec.losses[i];
+    s->count = (double)b->count;
+    for (size_t l = 0; l < TXT_MAX_LAYERS; l++) {
+        if (!b->align[l].rows || b->align_weight <= 0.0f) continue;
+        s->align_ce[l] = b->align_ce[l];
+        s->align_rows[l] = (double)b->align_n[l];
+    }
+}
+
+float xcap_batch_use_sums(xcap_batch *b, const xcap_batch_sums *total) {
+    double sum = 0.0;
+    for (size_t l = 0; l < TXT_MAX_LAYERS; l++) {
+        attn_target *tg = &b->align[l];
+        if (!tg->rows || b->align_weight <= 0.0f) continue;
+        size_t rows = (size_t)total->align_rows[l];
+        tg->scale = rows ? b->align_weight / (float)rows : 0.0f;
+        if (rows) sum += b->align_weight * total->align_ce[l] / (double)rows;
+    }
+    b->align_loss = b->align_weight > 0.0f ? (float)sum : 0.0f;
+    b->count = (size_t)total->count;
+    return b->count ? (float)(total->ce / (double)b->count) : 0.0f;
 }
 
 size_t xcap_batch_set_caption(xcap_batch *b, const xcap_model *m, size_t i, const char *caption) {

@@ -27,7 +27,18 @@ typedef struct {
     attn_target align[TXT_MAX_LAYERS];
     float align_weight;        /* 0 = off */
     float align_loss;          /* the last forward's alignment loss (weighted) */
+    double align_ce[TXT_MAX_LAYERS];  /* per decoder layer: the last forward's alignment */
+    size_t align_n[TXT_MAX_LAYERS];   /* cross-entropy summed over its align_n rows */
 } xcap_batch;
+
+/* What the last forward's losses are sums of, so that several batches (the shards of one
+ * global batch on several processes) can be averaged as one: the caption cross-entropy
+ * summed over its counted positions, and per supervised decoder layer the alignment
+ * cross-entropy summed over its supervised rows. Sums of these add up field by field. */
+typedef struct {
+    double ce, count;
+    double align_ce[TXT_MAX_LAYERS], align_rows[TXT_MAX_LAYERS];
+} xcap_batch_sums;
 
 /* Sizes every buffer for up to batch_max images of model m. */
 int xcap_batch_create(xcap_batch *b, const xcap_model *m, size_t batch_max, nn_error *err);
@@ -41,6 +52,13 @@ void xcap_batch_encode(xcap_batch *b, const xcap_model *m);
 float xcap_batch_forward(xcap_batch *b, const xcap_model *m);
 /* Adds the gradient of the last forward's loss to grads (layout of m->params). */
 void xcap_batch_backward(xcap_batch *b, const xcap_model *m, float *grads);
+
+/* The loss sums of the last forward. */
+void xcap_batch_sums_of(xcap_batch_sums *s, const xcap_batch *b);
+/* Makes the next backward the gradient of the mean losses over every batch whose sums
+ * add up to total (this batch's share of it: its rows' terms over the total counts); sets
+ * b->align_loss to the total's weighted alignment loss and returns its caption loss. */
+float xcap_batch_use_sums(xcap_batch *b, const xcap_batch_sums *total);
 
 /* Fills row i of the batch from a caption: tokens "<bos> w1..wn", targets "w1..wn <eos>",
  * truncated to the model's max_tokens. Returns the words used. */
