@@ -186,7 +186,8 @@ int cap_html_add(cap_html *h, const char *file, const char *folder, const xcap_c
     sb_printf(b, "/strip.png\">strip</a> <span class=\"score\">log-prob %.3f</span></div>\n"
                  "<div class=\"heads\" hidden><img class=\"grid\" alt=\"every layer and head\"></div>\n"
                  "</section>\n",
-              isfinite(cap->logprob) ? (double)cap->logprob : 0.0);
+              /* a certain caption shows 0.000, not -0.000 */
+              isfinite(cap->logprob) && cap->logprob < -0.0005f ? (double)cap->logprob : 0.0);
     if (b->failed) return nn_fail(err, "%s: out of memory for the HTML viewer", h->dir);
     h->n_images++;
     return 0;
