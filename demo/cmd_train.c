@@ -1,20 +1,26 @@
 /* cmd_train.c — `xcap train`: trains a captioner on the shapes world, with progress,
- * periodic validation, atomic checkpoints, Ctrl-C handling and bit-exact resume. */
+ * periodic validation, atomic checkpoints, Ctrl-C handling and bit-exact resume; under
+ * mpirun (built with -DXCAP_MPI=ON) data parallel over the processes, rank 0 speaking
+ * and writing for all. */
+#include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "demo/cli.h"
 #include "demo/commands.h"
 #include "model/eval_dataset.h"
 #include "model/train.h"
+#include "model/train_group.h"
 #include "nn/ops.h"
 #include "vision/shapes.h"
 
 static volatile sig_atomic_t g_interrupted = 0;
 
-/* SIGINT: finish the current step, save a checkpoint, exit 130. */
+/* SIGINT (and under mpirun SIGTERM, SIGUSR1): finish the current step, save a checkpoint,
+ * exit 130. */
 static void on_sigint(int sig) {
     (void)sig;
     g_interrupted = 1;
@@ -26,6 +32,8 @@ static void usage(FILE *f) {
             "\n"
             "Trains a captioner on the built-in shapes world (scenes made on the fly), or on a\n"
             "caption dataset on disk (COCO captions layout, as `xcap scenes` writes).\n"
+            "Built with -DXCAP_MPI=ON, `mpirun -np P xcap train ...` shares every step's --batch\n"
+            "between P processes (the same result as one process); rank 0 prints and writes.\n"
             "\n"
             "  --data FILE         captions JSON to train on (default: the shapes world)\n"
             "  --images DIR        folder the JSON's file names are relative to (with --data)\n"
@@ -103,7 +111,20 @@ static void validate(const xcap_model *m, long step, size_t count, uint64_t seed
             r.bleu4, r.cider_d, r.count, cli_now() - t0);
 }
 
-int cmd_train(int argc, char **argv) {
+/* The command line of `xcap train`. */
+typedef struct {
+    const char *out, *preset, *ckpt, *resume, *data, *images, *split, *align_heads;
+    long min_count;
+    int edge_features;  /* -1: the preset's */
+    xcap_train_opts o;
+    long enc_layers, threads, val_every, val_count, ckpt_every, log_every;
+    char ckpt_buf[4096];
+} train_args;
+
+/* Reads the command line into *A; returns -1 to go on, else the exit code (0 after --help,
+ * 2 after a bad-usage message). */
+static int parse_args(train_args *A, int argc, char **argv) {
+    memset(A, 0, sizeof *A);
     const char *out = NULL, *preset = "S", *ckpt = NULL, *resume = NULL, *data = NULL,
                *images = NULL, *split = NULL, *align_heads = NULL;
     long min_count = 1;
@@ -172,124 +193,232 @@ int cmd_train(int argc, char **argv) {
                         "they cannot be used with --data\n");
         return 2;
     }
-    char ckpt_buf[4096];
-    if (!ckpt) {
-        snprintf(ckpt_buf, sizeof ckpt_buf, "%s.ckpt", out);
-        ckpt = ckpt_buf;
+    *A = (train_args){out, preset, ckpt, resume, data, images, split, align_heads, min_count,
+                      edge_features, o, enc_layers, threads, val_every, val_count, ckpt_every,
+                      log_every, {0}};
+    if (!A->ckpt) {
+        snprintf(A->ckpt_buf, sizeof A->ckpt_buf, "%s.ckpt", out);
+        A->ckpt = A->ckpt_buf;
     }
-    if (threads > 0) nn_set_threads((int)threads);
+    return -1;
+}
 
+/* Prints "xcap train: msg" on stderr, naming the rank when there are several; a bad-usage
+ * error (rc 2), the same on every rank, only on rank 0. Returns rc. */
+static int report(const xcap_dist *d, int rc, const char *msg) {
+    if (d->size <= 1) fprintf(stderr, "xcap train: %s\n", msg);
+    else if (rc != 2 || d->rank == 0)
+        fprintf(stderr, "xcap train (rank %d of %d): %s\n", d->rank, d->size, msg);
+    return rc;
+}
+
+/* Builds the model and trainer: from a checkpoint, or new; loads the dataset (a->data).
+ * Returns 0 or an exit code after reporting. */
+static int setup(xcap_model **mp, xcap_trainer *t, xcap_disk_data *disk, train_args *a,
+                 xcap_dist *d) {
     nn_error err;
-    xcap_trainer t;
-    xcap_disk_data disk;
-    memset(&disk, 0, sizeof disk);
+    int lead = d->rank == 0;
     xcap_model *m = NULL;
-    if (resume) {
-        m = xcap_checkpoint_load(&t, resume, &err);
-        if (!m) {
-            fprintf(stderr, "xcap train: %s\n", err.msg);
-            return 1;
-        }
-        fprintf(stderr, "resuming %s at step %ld of %ld\n", resume, t.step, t.opts.steps);
+    if (a->resume) {
+        m = xcap_checkpoint_load(t, a->resume, &err);
+        if (!m) return report(d, 1, err.msg);
+        if (lead) fprintf(stderr, "resuming %s at step %ld of %ld\n", a->resume, t->step, t->opts.steps);
     } else {
         xcap_config cfg;
         txt_vocab vocab;
-        if (xcap_config_preset(&cfg, preset ? preset : "", &err) != 0) {
-            fprintf(stderr, "xcap train: %s\n", err.msg);
-            return 2;
-        }
-        if (enc_layers >= 0) cfg.enc_layers = (size_t)enc_layers;
-        if (edge_features >= 0) cfg.edge_features = (size_t)edge_features;
-        if (o.align_weight > 0.0f) {
+        xcap_train_opts *o = &a->o;
+        if (xcap_config_preset(&cfg, a->preset ? a->preset : "", &err) != 0) return report(d, 2, err.msg);
+        if (a->enc_layers >= 0) cfg.enc_layers = (size_t)a->enc_layers;
+        if (a->edge_features >= 0) cfg.edge_features = (size_t)a->edge_features;
+        if (o->align_weight > 0.0f) {
             char last[32];
             snprintf(last, sizeof last, "%zu:0", cfg.dec_layers - 1);
-            if (xcap_train_parse_align_heads(&o, align_heads ? align_heads : last, cfg.dec_layers,
+            if (xcap_train_parse_align_heads(o, a->align_heads ? a->align_heads : last, cfg.dec_layers,
                                              cfg.n_heads, &err) != 0) {
-                fprintf(stderr, "xcap train: --align-heads: %s\n", err.msg);
-                return 2;
+                nn_fail_prefix(&err, "--align-heads");
+                return report(d, 2, err.msg);
             }
         }
-        if (data && load_disk(&disk, data, images, split, &cfg, &err) != 0) {
-            fprintf(stderr, "xcap train: %s\n", err.msg);
-            return 1;
-        }
-        int vocab_rc = data ? disk_vocab(&vocab, &disk, (size_t)min_count, &err)
-                            : xcap_shapes_vocab(&vocab, &cfg, o.seed, &err);
+        if (a->data && load_disk(disk, a->data, a->images, a->split, &cfg, &err) != 0)
+            return report(d, 1, err.msg);
+        int vocab_rc = a->data ? disk_vocab(&vocab, disk, (size_t)a->min_count, &err)
+                               : xcap_shapes_vocab(&vocab, &cfg, o->seed, &err);
         if (vocab_rc != 0 ||
-            !(m = xcap_model_create(&cfg, &vocab, o.seed, &err)) ||
-            xcap_trainer_create(&t, m, &o, &err) != 0) {
-            fprintf(stderr, "xcap train: %s\n", err.msg);
+            !(m = xcap_model_create(&cfg, &vocab, o->seed, &err)) ||
+            xcap_trainer_create(t, m, o, &err) != 0) {
             xcap_model_free(m);
-            xcap_disk_data_free(&disk);
-            return 1;
+            return report(d, 1, err.msg);
         }
     }
-    if (resume && data && load_disk(&disk, data, images, split, &m->cfg, &err) != 0) {
-        fprintf(stderr, "xcap train: %s\n", err.msg);
-        xcap_trainer_free(&t);
+    if (a->resume && a->data && load_disk(disk, a->data, a->images, a->split, &m->cfg, &err) != 0) {
+        xcap_trainer_free(t);
         xcap_model_free(m);
-        return 1;
+        return report(d, 1, err.msg);
     }
-    if (data) fprintf(stderr, "data: %s, %zu images, %zu captions\n", data, disk.ds.n_items, disk.ds.n_captions);
+    /* every rank made or read the same model: its own shard of each batch, and a check */
+    if (t->opts.batch < (size_t)d->size) {
+        nn_fail(&err, "a batch of %zu scenes cannot be shared by %d processes (--batch at least %d)",
+                t->opts.batch, d->size, d->size);
+        xcap_trainer_free(t);
+        xcap_model_free(m);
+        return report(d, 2, err.msg);
+    }
+    if (xcap_trainer_join(t, d, &err) != 0 || xcap_trainer_check_group(t, d, &err) != 0) {
+        xcap_trainer_free(t);
+        xcap_model_free(m);
+        return report(d, 1, err.msg);
+    }
+    *mp = m;
+    return 0;
+}
+
+/* Prints the model (and data, and group) lines on rank 0. */
+static void describe(const xcap_model *m, const xcap_trainer *t, const xcap_disk_data *disk,
+                     const train_args *a, const xcap_dist *d) {
+    if (d->rank != 0) return;
+    if (a->data) fprintf(stderr, "data: %s, %zu images, %zu captions\n", a->data, disk->ds.n_items, disk->ds.n_captions);
     fprintf(stderr, "model: %zux%zu input, %zux%zu patches%s, d=%zu, %zu heads, %zu enc + %zu dec layers, "
                     "vocab %zu, %zu parameters\n",
             m->cfg.image_w, m->cfg.image_h, xcap_config_grid_w(&m->cfg), xcap_config_grid_h(&m->cfg),
             m->cfg.edge_features ? " + edge channel" : "", m->cfg.d_model, m->cfg.n_heads, m->cfg.enc_layers, m->cfg.dec_layers, m->vocab.size,
             m->layout.total);
+    if (d->size > 1) {
+        size_t P = (size_t)d->size, B = t->opts.batch;
+        char share[64];
+        if (B % P == 0) snprintf(share, sizeof share, "%zu", B / P);
+        else snprintf(share, sizeof share, "%zu or %zu", B / P, B / P + 1);
+        fprintf(stderr, "mpi: %d processes, each computing %s of the %zu scenes of a step; the "
+                        "gradient (%.2f MB) is summed in %zu bucket(s) of at most %.2f MB\n",
+                d->size, share, B, (double)m->layout.total * 4.0 / 1e6,
+                (m->layout.total + d->bucket - 1) / d->bucket, (double)d->bucket * 4.0 / 1e6);
+    }
+}
+
+/* The training loop from t's step to the last; returns the exit code. */
+static int train_loop(xcap_trainer *t, xcap_model *m, const xcap_disk_data *disk,
+                      const train_args *a, xcap_dist *d) {
+    nn_error err;
+    int lead = d->rank == 0;
     signal(SIGINT, on_sigint);
-    cli_progress prog;
-    long first = t.step;
-    cli_progress_start(&prog, "images", "img", (t.opts.steps - first) * (long)t.opts.batch);
+    if (d->size > 1) {
+        /* mpirun passes SIGTERM (its own SIGINT, SIGTERM) and SIGUSR1 on to every rank */
+        signal(SIGTERM, on_sigint);
+        signal(SIGUSR1, on_sigint);
+    }
+    cli_progress prog = {0};
+    long first = t->step;
+    if (lead) cli_progress_start(&prog, "images", "img", (t->opts.steps - first) * (long)t->opts.batch);
     int rc = 0;
-    while (t.step < t.opts.steps) {
-        if (data) xcap_trainer_fill_disk(&t, &disk);
-        else if (xcap_trainer_fill_shapes(&t, &err) != 0) {
-            fprintf(stderr, "xcap train: %s\n", err.msg);
-            rc = 1;
+    double reduce0 = d->seconds, start = cli_now();
+    while (t->step < t->opts.steps) {
+        if (a->data) xcap_trainer_fill_disk(t, disk);
+        else if (xcap_trainer_fill_shapes(t, &err) != 0) {
+            rc = report(d, 1, err.msg);
             break;
         }
-        xcap_trainer_step(&t);
-        int last = t.step == t.opts.steps;
-        if (prog.tty || t.step % log_every == 0 || last) {
+        if (xcap_trainer_step_group(t, d, &err) != 0) {
+            rc = report(d, 1, err.msg);
+            break;
+        }
+        int last = t->step == t->opts.steps;
+        if (lead && (prog.tty || t->step % a->log_every == 0 || last)) {
             char extra[160];
-            snprintf(extra, sizeof extra, "loss %.4f  lr %.2e  |g| %.2f", t.last_loss, t.last_lr, t.last_norm);
-            if (t.opts.align_weight > 0.0f)
-                snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  align %.4f", t.last_align);
+            snprintf(extra, sizeof extra, "loss %.4f  lr %.2e  |g| %.2f", t->last_loss, t->last_lr, t->last_norm);
+            if (t->opts.align_weight > 0.0f)
+                snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  align %.4f", t->last_align);
             /* counts images of this session, so the rate and ETA stay right after --resume */
-            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  step %ld/%ld", t.step,
-                     t.opts.steps);
-            cli_progress_show(&prog, (t.step - first) * (long)t.opts.batch, extra);
+            snprintf(extra + strlen(extra), sizeof extra - strlen(extra), "  step %ld/%ld", t->step,
+                     t->opts.steps);
+            cli_progress_show(&prog, (t->step - first) * (long)t->opts.batch, extra);
         }
-        if (!data && ((val_every > 0 && t.step % val_every == 0) || last)) {
+        if (lead && !a->data && ((a->val_every > 0 && t->step % a->val_every == 0) || last)) {
             cli_progress_end(&prog);
-            validate(m, t.step, (size_t)val_count, t.opts.seed, prog.start);
+            validate(m, t->step, (size_t)a->val_count, t->opts.seed, prog.start);
         }
-        if (t.step % ckpt_every == 0 || g_interrupted) {
-            if (xcap_checkpoint_save(&t, ckpt, &err) != 0) {
-                fprintf(stderr, "xcap train: %s\n", err.msg);
-                rc = 1;
+        int stop;
+        /* every rank stops at the same step: a signal that reached one reaches all */
+        if (xcap_dist_any(d, g_interrupted, &stop, &err) != 0) {
+            rc = report(d, 1, err.msg);
+            break;
+        }
+        if (t->step % a->ckpt_every == 0 || stop) {
+            if (xcap_trainer_check_group(t, d, &err) != 0 ||
+                (lead && xcap_checkpoint_save(t, a->ckpt, &err) != 0)) {
+                rc = report(d, 1, err.msg);
                 break;
             }
         }
-        if (g_interrupted) {
-            cli_progress_end(&prog);
-            fprintf(stderr, "interrupted at step %ld: checkpoint saved to %s (resume with --resume)\n",
-                    t.step, ckpt);
+        if (stop) {
+            if (lead) {
+                cli_progress_end(&prog);
+                fprintf(stderr, "interrupted at step %ld: checkpoint saved to %s (resume with --resume)\n",
+                        t->step, a->ckpt);
+            }
             rc = 130;
             break;
         }
     }
-    cli_progress_end(&prog);
-    if (rc == 0) {
-        if (xcap_model_save_file(m, out, &err) != 0 || xcap_checkpoint_save(&t, ckpt, &err) != 0) {
-            fprintf(stderr, "xcap train: %s\n", err.msg);
-            rc = 1;
-        } else {
-            fprintf(stderr, "saved %s (checkpoint %s)\n", out, ckpt);
-        }
+    if (lead) cli_progress_end(&prog);
+    if (lead && d->size > 1 && t->step > first) {
+        double red = d->seconds - reduce0, all = cli_now() - start;
+        fprintf(stderr, "mpi: %.1f s of %.1f s in sums over the %d processes (%.2f ms a step, waiting for "
+                        "the slowest included)\n", red, all, d->size, 1e3 * red / (double)(t->step - first));
     }
-    xcap_trainer_free(&t);
-    xcap_model_free(m);
-    xcap_disk_data_free(&disk);
+    if (rc == 0 && lead) {
+        if (xcap_model_save_file(m, a->out, &err) != 0 || xcap_checkpoint_save(t, a->ckpt, &err) != 0)
+            rc = report(d, 1, err.msg);
+        else
+            fprintf(stderr, "saved %s (checkpoint %s)\n", a->out, a->ckpt);
+    }
+    return rc;
+}
+
+/* Points fd (stdout or stderr) at /dev/null; returns a copy of the old one, or -1. */
+static int mute(int fd) {
+    int saved = dup(fd), null = open("/dev/null", O_WRONLY);
+    if (saved >= 0 && null >= 0) dup2(null, fd);
+    if (null >= 0) close(null);
+    return saved;
+}
+
+/* Undoes mute. */
+static void unmute(int fd, int saved) {
+    if (saved < 0) return;
+    fflush(fd == 1 ? stdout : stderr);
+    dup2(saved, fd);
+    close(saved);
+}
+
+int cmd_train(int argc, char **argv) {
+    xcap_dist d;
+    nn_error err;
+    if (xcap_dist_init(&d, &err) != 0) {
+        fprintf(stderr, "xcap train: %s\n", err.msg);
+        return 1;
+    }
+    train_args a;
+    /* the command line is the same on every rank, and so are its errors: rank 0 shows them */
+    int out = d.rank ? mute(1) : -1, errs = d.rank ? mute(2) : -1;
+    int rc = parse_args(&a, argc, argv);
+    unmute(1, out);
+    unmute(2, errs);
+    if (rc < 0) {
+        if (a.threads > 0) nn_set_threads((int)a.threads);
+        xcap_trainer t;
+        xcap_disk_data disk;
+        memset(&disk, 0, sizeof disk);
+        xcap_model *m = NULL;
+        rc = setup(&m, &t, &disk, &a, &d);
+        if (rc == 0) {
+            describe(m, &t, &disk, &a, &d);
+            rc = train_loop(&t, m, &disk, &a, &d);
+            xcap_trainer_free(&t);
+            xcap_model_free(m);
+        }
+        xcap_disk_data_free(&disk);
+    }
+    /* an error met by this rank alone would leave the others waiting: end the job */
+    if (rc != 0 && rc != 2 && rc != 130) xcap_dist_abort(&d, rc);
+    xcap_dist_finalize(&d);
     return rc;
 }
