@@ -12,7 +12,7 @@
 #    differences of a gradient near zero into weight differences up to lr*|dg|/eps, and
 #    lr is 2e-3 here) except the attention key biases (*.bk: their gradient is zero in
 #    exact arithmetic, so AdamW steps them by rounding noise; they change no output);
-#    only rank 0 writes files and speaks.
+#    only rank 0 writes files and speaks. The same on a dataset on disk (--data).
 # 2. --resume with another number of processes: a 2-rank run stopped by SIGUSR1 to mpirun
 #    goes on as 1 process, and a 1-process run stopped by SIGINT goes on as 3 ranks
 #    (uneven shards 2+3+3); both end within 5e-5 of the uninterrupted run.
@@ -72,6 +72,16 @@ files=$(cd two && ls -A | tr '\n' ' ')
 [ "$(grep -c '^model:' two.log)" = 1 ] && [ "$(grep -c '^saved ' two.log)" = 1 ] \
     || fail "expected one model line and one saved line (only rank 0 speaks)"
 grep -q '^mpi: 2 processes' two.log || fail "no mpi line"
+
+echo "== a dataset on disk (--data): 1 process vs mpirun -np 2"
+"$XCAP" scenes --count 40 --seed 5 --split train --out scenes > /dev/null 2>&1 || fail "xcap scenes"
+DATA=(train --data scenes/captions.json --images scenes --steps 40 --batch 6 --warmup 5
+      --word-dropout 0.2 --threads 1 --log-every 1)
+"$XCAP" "${DATA[@]}" --out d1.safetensors 2> d1.log || fail "single-process run on disk data (d1.log)"
+"${MPI[@]}" -np 2 "$XCAP" "${DATA[@]}" --out d2.safetensors 2> d2.log || fail "2-rank run on disk data (d2.log)"
+same_figures d1.log d2.log && echo "progress lines: the same in all $(figures d1.log | wc -l) steps" \
+    || fail "disk data: progress lines differ"
+"$DIFF" d1.safetensors d2.safetensors "$TOL" .bk || fail "disk data: weights differ"
 
 echo "== a 2-rank run stopped by SIGUSR1, resumed as 1 process"
 "${MPI[@]}" -np 2 "$XCAP" "${COMMON[@]}" --out r2.safetensors 2> r2.log &
