@@ -6,7 +6,8 @@ set -euo pipefail
 packages=(gcc make cmake pkg-config libopenblas-dev libcmocka-dev libstb-dev libcjson-dev
           fonts-dejavu-core)
 if [ "${1:-}" = "--test" ]; then
-  packages+=(chromium clang libclang-rt-14-dev)  # clang + libFuzzer: the brief fuzz run
+  packages+=(chromium clang libclang-rt-14-dev  # clang + libFuzzer: the brief fuzz run
+             libopenmpi-dev openmpi-bin)        # the MPI training test
 fi
 
 missing=()
