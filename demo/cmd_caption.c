@@ -124,13 +124,15 @@ static void clear_progress(caption_run *r) {
 /* Reports that the image at path failed (one line on stderr, and in the JSON and HTML). */
 static void report_image_error(caption_run *r, const char *path, const char *msg) {
     clear_progress(r);
-    /* library messages usually start with the path already */
-    size_t n = strlen(path);
-    if (strncmp(msg, path, n) == 0 && msg[n] == ':') fprintf(stderr, "xcap caption: %s\n", msg);
-    else fprintf(stderr, "xcap caption: %s: %s\n", path, msg);
+    /* library messages usually start with the path already (control characters as '?') */
+    char shown[1024];
+    const char *p = nn_show(shown, sizeof shown, path);
+    size_t n = strlen(p);
+    if (strncmp(msg, p, n) == 0 && msg[n] == ':') fprintf(stderr, "xcap caption: %s\n", msg);
+    else fprintf(stderr, "xcap caption: %s: %s\n", p, msg);
     r->failed = 1;
     nn_error err;
-    const char *m = strncmp(msg, path, n) == 0 && msg[n] == ':' ? msg + n + 1 + (msg[n + 1] == ' ') : msg;
+    const char *m = strncmp(msg, p, n) == 0 && msg[n] == ':' ? msg + n + 1 + (msg[n + 1] == ' ') : msg;
     if (r->json && cap_json_add_error(r->json, path, m, &err) != 0)
         fprintf(stderr, "xcap caption: %s\n", err.msg);
     if (r->html && cap_html_add_error(r->html, path, m, &err) != 0)

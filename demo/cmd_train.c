@@ -5,8 +5,10 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "demo/cli.h"
@@ -373,6 +375,21 @@ static int train_loop(xcap_trainer *t, xcap_model *m, const xcap_disk_data *disk
     return rc;
 }
 
+/* Fails unless a file can be made next to path, as the atomic write will make one, so that
+ * a missing or unwritable output folder is found before training, not after it. */
+static int check_writable(const char *path, nn_error *err) {
+    char tmp[4200];
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return nn_fail(err, "%s: not a regular file; refused, as the write would replace it", path);
+    snprintf(tmp, sizeof tmp, "%s.tmp.%ld", path, (long)getpid());
+    int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    if (fd < 0) return nn_fail(err, "%s: cannot write there (%s)", path, strerror(errno));
+    close(fd);
+    unlink(tmp);
+    return 0;
+}
+
 /* Points fd (stdout or stderr) at /dev/null; returns a copy of the old one, or -1. */
 static int mute(int fd) {
     int saved = dup(fd), null = open("/dev/null", O_WRONLY);
@@ -408,7 +425,10 @@ int cmd_train(int argc, char **argv) {
         xcap_disk_data disk;
         memset(&disk, 0, sizeof disk);
         xcap_model *m = NULL;
-        rc = setup(&m, &t, &disk, &a, &d);
+        if (d.rank == 0 && (check_writable(a.out, &err) != 0 || check_writable(a.ckpt, &err) != 0))
+            rc = report(&d, 1, err.msg);
+        else
+            rc = setup(&m, &t, &disk, &a, &d);
         if (rc == 0) {
             describe(m, &t, &disk, &a, &d);
             rc = train_loop(&t, m, &disk, &a, &d);

@@ -42,7 +42,15 @@ int main(int argc, char **argv) {
         return 0;
     }
     for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
-        if (strcmp(argv[1], COMMANDS[i].name) == 0) return COMMANDS[i].run(argc - 1, argv + 1);
+        if (strcmp(argv[1], COMMANDS[i].name) == 0) {
+            int rc = COMMANDS[i].run(argc - 1, argv + 1);
+            /* captions printed to a full disk are lost: say so instead of exiting 0 */
+            if ((fflush(stdout) != 0 || ferror(stdout)) && rc == 0) {
+                fprintf(stderr, "xcap %s: stdout: a write failed (is the disk full?)\n", argv[1]);
+                rc = 1;
+            }
+            return rc;
+        }
     fprintf(stderr, "xcap: unknown command '%s' (try 'xcap --help')\n", argv[1]);
     return 2;
 }

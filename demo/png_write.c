@@ -6,6 +6,7 @@
 #include <limits.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <stb/stb_image_write.h>
@@ -26,6 +27,12 @@ FILE *ovl_open_temp(char *tmp, size_t cap, const char *path, nn_error *err) {
     int n = snprintf(tmp, cap, "%s.tmp.%ld", path, (long)getpid());
     if (n < 0 || (size_t)n >= cap) {
         nn_fail(err, "%s: path too long", path);
+        return NULL;
+    }
+    /* the rename would put a regular file in place of a device or FIFO (a folder fails) */
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode)) {
+        nn_fail(err, "%s: not a regular file; refused, as the write would replace it", path);
         return NULL;
     }
     /* O_EXCL: a new file, never an existing one or the target of a symlink */

@@ -590,6 +590,9 @@ int nn_st_write(const char *path, const nn_st_entry *entries, size_t n_entries,
                 nn_error *err) {
     if (!path) return nn_fail(err, "nn_st_write: no path");
     if (n_entries && !entries) return nn_fail(err, "%s: no entries given", path);
+    struct stat st; /* the rename would put a regular file in place of a device or FIFO */
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return nn_fail(err, "%s: not a regular file; refused, as the write would replace it", path);
     size_t *bytes = calloc(n_entries ? n_entries : 1, sizeof *bytes);
     if (!bytes) return nn_fail(err, "%s: out of memory", path);
     if (check_entries(path, entries, n_entries, meta_keys, meta_values, n_meta, bytes, err) != 0) {

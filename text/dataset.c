@@ -96,6 +96,22 @@ size_t txt_caption_normalize(char *out, size_t cap, const char *in) {
     return o.n;
 }
 
+/* 1 when s is well-formed UTF-8 (no overlong forms, surrogates or code points past
+ * U+10FFFF): captions become vocabulary words, stored in a model file's JSON header. */
+static int utf8_valid(const unsigned char *s) {
+    while (*s) {
+        unsigned c = *s++;
+        size_t more = c < 0x80 ? 0 : c >= 0xC2 && c <= 0xDF ? 1 : c >= 0xE0 && c <= 0xEF ? 2
+                    : c >= 0xF0 && c <= 0xF4 ? 3 : 9;
+        if (more == 9) return 0;
+        unsigned lo = c == 0xE0 ? 0xA0 : c == 0xF0 ? 0x90 : 0x80;
+        unsigned hi = c == 0xED ? 0x9F : c == 0xF4 ? 0x8F : 0xBF;
+        for (size_t i = 0; i < more; i++, s++)
+            if (*s < (i ? 0x80 : lo) || *s > (i ? 0xBF : hi)) return 0;
+    }
+    return 1;
+}
+
 /* Words in a normalised caption (single spaces, no leading or trailing space). */
 static size_t count_words(const char *text) {
     if (!*text) return 0;
@@ -342,6 +358,8 @@ static int parse_annotation(const ds_ctx *c, const cJSON *ann, size_t k,
     if (len > o->max_caption_bytes)
         return ds_fail(c, "annotations[%zu]: caption is %zu bytes, over the limit of %zu", k, len,
                        o->max_caption_bytes);
+    if (!utf8_valid((const unsigned char *)v->valuestring))
+        return ds_fail(c, "annotations[%zu]: caption is not valid UTF-8", k);
     cap->text = malloc(3 * len + 1);
     if (!cap->text) return ds_fail(c, "out of memory");
     txt_caption_normalize(cap->text, 3 * len + 1, v->valuestring);

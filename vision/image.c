@@ -30,34 +30,40 @@ int vis_image_load(vis_image *img, const char *path, nn_error *err) {
 int vis_image_load_limit(vis_image *img, const char *path, size_t max_pixels, nn_error *err) {
     if (max_pixels > VIS_IMAGE_MAX_PIXELS) max_pixels = VIS_IMAGE_MAX_PIXELS;
     memset(img, 0, sizeof *img);
+    char shown[1024]; /* the name in messages, control characters as '?': one line */
+    const char *name = nn_show(shown, sizeof shown, path);
     FILE *f = fopen(path, "rb");
-    if (!f) return nn_fail(err, "%s: %s", path, strerror(errno));
+    if (!f) return nn_fail(err, "%s: %s", name, strerror(errno));
     int w, h, comp;
     long pw, ph;
+    if (png_size(f, &pw, &ph) && (pw == 0 || ph == 0)) {
+        fclose(f);
+        return nn_fail(err, "%s: image is %ldx%ld, it has no pixels", name, pw, ph);
+    }
     if (png_size(f, &pw, &ph) && (pw > VIS_IMAGE_MAX_SIDE || ph > VIS_IMAGE_MAX_SIDE ||
                                   (double)pw * (double)ph > (double)max_pixels)) {
         fclose(f);
         return nn_fail(err, "%s: image is %ldx%ld, larger than the limit of %d pixels a side and %zu pixels",
-                       path, pw, ph, VIS_IMAGE_MAX_SIDE, max_pixels);
+                       name, pw, ph, VIS_IMAGE_MAX_SIDE, max_pixels);
     }
     char why[128];
     if (vis_image_check(f, why, sizeof why) != 0) {
         fclose(f);
-        return nn_fail(err, "%s: not a supported image (%s)", path, why);
+        return nn_fail(err, "%s: not a supported image (%s)", name, why);
     }
     if (!stbi_info_from_file(f, &w, &h, &comp)) {
         fclose(f);
-        return nn_fail(err, "%s: not a supported image (%s)", path, stbi_failure_reason());
+        return nn_fail(err, "%s: not a supported image (%s)", name, stbi_failure_reason());
     }
     if (w <= 0 || h <= 0 || w > VIS_IMAGE_MAX_SIDE || h > VIS_IMAGE_MAX_SIDE ||
         (size_t)w * (size_t)h > max_pixels) {
         fclose(f);
         return nn_fail(err, "%s: image is %dx%d, larger than the limit of %d pixels a side and %zu pixels",
-                       path, w, h, VIS_IMAGE_MAX_SIDE, max_pixels);
+                       name, w, h, VIS_IMAGE_MAX_SIDE, max_pixels);
     }
     unsigned char *rgb = stbi_load_from_file(f, &w, &h, &comp, 3);
     fclose(f);
-    if (!rgb) return nn_fail(err, "%s: cannot decode image (%s)", path, stbi_failure_reason());
+    if (!rgb) return nn_fail(err, "%s: cannot decode image (%s)", name, stbi_failure_reason());
     img->rgb = rgb;
     img->width = w;
     img->height = h;
