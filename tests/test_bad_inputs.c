@@ -220,7 +220,9 @@ static void set_offsets(cJSON *t, double a, double b) {
 }
 
 static void set_meta(cJSON *h, const char *key, const char *value) {
-    cJSON_ReplaceItemInObjectCaseSensitive(tensor(h, "__metadata__"), key, cJSON_CreateString(value));
+    cJSON *meta = tensor(h, "__metadata__");
+    cJSON_DeleteItemFromObjectCaseSensitive(meta, key);
+    assert_non_null(cJSON_AddStringToObject(meta, key, value));
 }
 
 /* A PNG of w x h made by hand (stb refuses to write the sizes wanted here): the signature, an
