@@ -87,18 +87,25 @@ static int read_index(const char **s, size_t limit, char sep, int *out) {
     return 0;
 }
 
-/* Parses "l:h,l:h,..." alignment heads from metadata into m; ignores nothing silently. */
-static int parse_align_heads(xcap_model *m, const char *s, const char *path, nn_error *err) {
-    m->n_align = 0;
+int xcap_parse_heads(int *layer, int *head, size_t *n, size_t max, const char *s,
+                     size_t n_layers, size_t n_heads) {
+    *n = 0;
     while (*s) {
         int l, h;
-        if (m->n_align >= XCAP_MAX_ALIGN_HEADS || read_index(&s, m->cfg.dec_layers, ':', &l) != 0 ||
-            read_index(&s, m->cfg.n_heads, ',', &h) != 0)
-            return nn_fail(err, "%s: metadata 'align_heads' is not a list of layer:head pairs", path);
-        m->align_layer[m->n_align] = l;
-        m->align_head[m->n_align] = h;
-        m->n_align++;
+        if (*n >= max || read_index(&s, n_layers, ':', &l) != 0 || read_index(&s, n_heads, ',', &h) != 0)
+            return -1;
+        layer[*n] = l;
+        head[*n] = h;
+        (*n)++;
     }
+    return 0;
+}
+
+/* Parses "l:h,l:h,..." alignment heads from metadata into m; ignores nothing silently. */
+static int parse_align_heads(xcap_model *m, const char *s, const char *path, nn_error *err) {
+    if (xcap_parse_heads(m->align_layer, m->align_head, &m->n_align, XCAP_MAX_ALIGN_HEADS, s,
+                         m->cfg.dec_layers, m->cfg.n_heads) != 0)
+        return nn_fail(err, "%s: metadata 'align_heads' is not a list of layer:head pairs", path);
     return 0;
 }
 

@@ -46,6 +46,11 @@ int xcap_model_write(const xcap_model *m, const char *path, const nn_st_entry *e
 /* Builds the tensor layout for cfg into m (cfg.vocab_size must be set). */
 int xcap_model_build_layout(xcap_model *m, nn_error *err);
 
+/* Parses "l:h,l:h,..." (layers < n_layers, heads < n_heads, at most max pairs) into
+ * layer[], head[] and *n; -1 when s is not such a list. */
+int xcap_parse_heads(int *layer, int *head, size_t *n, size_t max, const char *s,
+                     size_t n_layers, size_t n_heads);
+
 void xcap_model_free(xcap_model *m);
 
 #endif

@@ -114,21 +114,13 @@ int xcap_trainer_shard(xcap_trainer *t, size_t rank, size_t ranks, nn_error *err
 
 int xcap_train_parse_align_heads(xcap_train_opts *o, const char *s, size_t n_layers,
                                  size_t n_heads, nn_error *err) {
-    size_t n = 0;
-    int seen[TXT_MAX_LAYERS] = {0};
-    while (*s) {
-        int l, h, used;
-        if (sscanf(s, "%d:%d%n", &l, &h, &used) != 2 || l < 0 || h < 0 || (size_t)l >= n_layers ||
-            (size_t)h >= n_heads || l >= TXT_MAX_LAYERS || seen[l])
-            return nn_fail(err, "'%s' is not a list of layer:head pairs (layers 0..%zu, heads 0..%zu, "
-                                "one head per layer)", s, n_layers - 1, n_heads - 1);
-        seen[l] = 1;
-        o->align_layer[n] = l;
-        o->align_head[n] = h;
-        n++;
-        s += used;
-        if (*s == ',') s++;
-    }
+    size_t n;
+    int seen[TXT_MAX_LAYERS] = {0}, ok = n_layers <= TXT_MAX_LAYERS &&
+        xcap_parse_heads(o->align_layer, o->align_head, &n, TXT_MAX_LAYERS, s, n_layers, n_heads) == 0;
+    for (size_t i = 0; ok && i < n; i++) ok = !seen[o->align_layer[i]]++;
+    if (!ok)
+        return nn_fail(err, "'%s' is not a list of layer:head pairs (layers 0..%zu, heads 0..%zu, "
+                            "one head per layer)", s, n_layers - 1, n_heads - 1);
     if (n == 0) return nn_fail(err, "no alignment heads given");
     o->n_align = n;
     return 0;
@@ -164,6 +156,15 @@ static int canonical_caption(const vis_scene *s) {
     return 0;
 }
 
+/* A hash of (seed ^ salt, step, global row i): the same in a resumed run and on any number
+ * of ranks. */
+static uint64_t row_hash(const xcap_trainer *t, uint64_t salt, size_t i) {
+    return nn_seed_mix(nn_seed_mix(t->opts.seed ^ salt, (uint64_t)t->step), i);
+}
+
+/* The top 24 bits of a hash as a uniform number in [0, 1). */
+static float hash_unit(uint64_t h) { return (float)(h >> 40) / (float)(1u << 24); }
+
 /* Word dropout on batch row k (row i of the global batch): input word j >= 1 becomes <unk>
  * with probability p, drawn from a hash of (seed, step, i, j) so that a resumed run drops
  * the same words. */
@@ -171,18 +172,14 @@ static void drop_words(xcap_batch *b, size_t k, size_t i, const xcap_trainer *t)
     float p = t->opts.word_dropout;
     if (p <= 0.0f) return;
     int *tok = b->tokens + k * b->t;
-    uint64_t row = nn_seed_mix(nn_seed_mix(t->opts.seed ^ 0xd809, (uint64_t)t->step), i);
-    for (size_t j = 1; j < (size_t)b->lengths[k]; j++) {
-        float u = (float)(nn_seed_mix(row, j) >> 40) / (float)(1u << 24);
-        if (u < p) tok[j] = TXT_UNK;
-    }
+    uint64_t row = row_hash(t, 0xd809, i);
+    for (size_t j = 1; j < (size_t)b->lengths[k]; j++)
+        if (hash_unit(nn_seed_mix(row, j)) < p) tok[j] = TXT_UNK;
 }
 
 /* 1 when scene i of the current step is shown as a grey view (a hash of seed, step, i). */
 static int is_grey_view(const xcap_trainer *t, size_t i) {
-    if (t->opts.grey_views <= 0.0f) return 0;
-    uint64_t h = nn_seed_mix(nn_seed_mix(t->opts.seed ^ 0x62e7, (uint64_t)t->step), i);
-    return (float)(h >> 40) / (float)(1u << 24) < t->opts.grey_views;
+    return t->opts.grey_views > 0.0f && hash_unit(row_hash(t, 0x62e7, i)) < t->opts.grey_views;
 }
 
 /* Replaces every pixel of rgb by its luminance (ITU-R BT.601 weights) in all channels. */
