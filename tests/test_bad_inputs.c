@@ -4,21 +4,16 @@
  * stderr and the exit code; after every row the temp folder outside out/ is unchanged (a
  * listing of names, sizes, modes and mtimes) and /dev/full is still a device. */
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include <cjson/cJSON.h>
 
 #include "tests/util/check.h"
+#include "tests/util/run.h"
 
 #define MODEL_REL "tests/fixtures/tiny_weights.safetensors"
 #define PNG_REL "examples/one-object.png"
@@ -161,17 +156,11 @@ static void put_file(const char *name, const void *data, size_t len) {
 
 static void put_text(const char *name, const char *text) { put_file(name, text, strlen(text)); }
 
+/* The whole file at path (fails the test when unreadable); its length in *len. */
 static unsigned char *read_whole(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    *len = (size_t)ftell(f);
-    rewind(f);
-    unsigned char *b = malloc(*len + 1);
+    char *b = read_text(path, len);
     assert_non_null(b);
-    assert_int_equal(fread(b, 1, *len, f), *len);
-    fclose(f);
-    return b;
+    return (unsigned char *)b;
 }
 
 /* The fixture model split into its header (parsed) and data block. */
@@ -362,7 +351,8 @@ static char *snapshot(void) {
     return buf;
 }
 
-/* Runs row c in g_dir; returns its stderr (malloc'd) and sets *code (-1 when killed). */
+/* Runs row c in g_dir (stdout to /dev/null unless the row says); returns its stderr
+ * (malloc'd) and sets *code (-1 when killed). */
 static char *run_case(const bad_case *c, int *code) {
     const char *bin = getenv("XCAP_BINARY");
     assert_non_null(bin);
@@ -371,35 +361,11 @@ static char *run_case(const bad_case *c, int *code) {
     argv[n++] = (char *)bin;
     for (size_t i = 0; c->argv[i]; i++) argv[n++] = (char *)c->argv[i];
     argv[n] = NULL;
-    char err_path[] = "/tmp/xcap-bad-err-XXXXXX";
-    int fe = mkstemp(err_path);
-    assert_true(fe >= 0);
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fo = open(c->stdout_to ? c->stdout_to : "/dev/null", O_WRONLY);
-        int fi = open("/dev/null", O_RDONLY);
-        if (fo < 0 || fi < 0 || chdir(g_dir) != 0) _exit(127);
-        if (c->fsize > 0) {
-            struct rlimit rl = {(rlim_t)c->fsize, (rlim_t)c->fsize};
-            signal(SIGXFSZ, SIG_IGN); /* writes past the limit fail with EFBIG instead */
-            if (setrlimit(RLIMIT_FSIZE, &rl) != 0) _exit(127);
-        }
-        dup2(fi, 0);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    *code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    close(fe);
-    size_t len;
-    char *err = (char *)read_whole(err_path, &len);
-    err[len] = '\0';
-    unlink(err_path);
-    return err;
+    run_opts o = {g_dir, c->stdout_to ? c->stdout_to : "/dev/null", c->fsize};
+    run_result r = run_argv(argv, &o);
+    *code = r.code;
+    free(r.out);
+    return r.err;
 }
 
 static void show(const char *label, const bad_case *c) {
@@ -460,7 +426,6 @@ static void test_bad_name_json(void **state) {
     snprintf(p, sizeof p, "%s/out/c.json", g_dir);
     size_t len;
     char *txt = (char *)read_whole(p, &len);
-    txt[len] = '\0';
     cJSON *j = cJSON_Parse(txt);
     assert_non_null(j);
     const cJSON *img = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "images"), 0);

@@ -3,14 +3,11 @@
  * with the library's own captions. Also the helpers behind it (folder names, escaping,
  * map choice, model path) and the HTML viewer in headless Chromium when it is installed. */
 #include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cjson/cJSON.h>
@@ -25,6 +22,7 @@
 #include "model/model.h"
 #include "model/xcap.h"
 #include "tests/util/check.h"
+#include "tests/util/run.h"
 #include "vision/patch_geometry.h"
 
 #define MODEL_REL "tests/fixtures/tiny_weights.safetensors"
@@ -35,64 +33,6 @@ typedef struct {
     char model[4096];
     xcap_model *m;
 } fixture;
-
-/* What one run of the program did. */
-typedef struct {
-    int code;        /* exit code; -1 when killed by a signal */
-    char *out, *err; /* everything it printed */
-} run_result;
-
-static void run_free(run_result *r) {
-    free(r->out);
-    free(r->err);
-}
-
-/* The whole file at path as a NUL-terminated string (NULL when unreadable). */
-static char *slurp(const char *path) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return NULL;
-    size_t cap = 4096, len = 0;
-    char *s = malloc(cap);
-    size_t n;
-    while (s && (n = fread(s + len, 1, cap - len - 1, f)) > 0) {
-        len += n;
-        if (cap - len <= 1) s = realloc(s, cap *= 2);
-    }
-    fclose(f);
-    if (s) s[len] = '\0';
-    return s;
-}
-
-/* Runs argv (argv[0] a path) with stdout/stderr captured through files in tmp. */
-static run_result run_argv(const char *tmp, char *const argv[]) {
-    char out_path[4200], err_path[4200];
-    snprintf(out_path, sizeof out_path, "%s/.run.out", tmp);
-    snprintf(err_path, sizeof err_path, "%s/.run.err", tmp);
-    run_result r = {-1, NULL, NULL};
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fo = open(out_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fe = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int fi = open("/dev/null", O_RDONLY);
-        if (fo < 0 || fe < 0 || fi < 0) _exit(127);
-        dup2(fi, 0);
-        dup2(fo, 1);
-        dup2(fe, 2);
-        execv(argv[0], argv);
-        _exit(127);
-    }
-    int status;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {}
-    r.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-    r.out = slurp(out_path);
-    r.err = slurp(err_path);
-    assert_non_null(r.out);
-    assert_non_null(r.err);
-    unlink(out_path);
-    unlink(err_path);
-    return r;
-}
 
 /* Runs `xcap caption --model MODEL args...` (args NULL-terminated). */
 static run_result run_caption(const fixture *fx, const char *const *args) {
@@ -109,7 +49,7 @@ static run_result run_caption(const fixture *fx, const char *const *args) {
         argv[n++] = (char *)args[i];
     }
     argv[n] = NULL;
-    return run_argv(fx->tmp, argv);
+    return run_argv(argv, NULL);
 }
 
 /* Number of lines in s (a final line without '\n' counts too). */
@@ -370,7 +310,7 @@ static void test_json(void **state) {
     r = run_caption(fx, argsf);
     assert_int_equal(r.code, 0);
     assert_int_equal(count_lines(r.out), 2);
-    char *text = slurp(jpath);
+    char *text = read_text(jpath, NULL);
     assert_non_null(text);
     doc = cJSON_Parse(text);
     assert_non_null(doc);
@@ -460,7 +400,7 @@ static void test_overlay_matches_json(void **state) {
     run_result r = run_caption(fx, args);
     assert_int_equal(r.code, 0);
     run_free(&r);
-    char *text = slurp(json);
+    char *text = read_text(json, NULL);
     cJSON *doc = text ? cJSON_Parse(text) : NULL;
     assert_non_null(doc);
     const cJSON *images = cJSON_GetObjectItem(doc, "images");
@@ -523,7 +463,7 @@ static void test_bad_image_among_good(void **state) {
     const char *bad = in_tmp(fx, "broken.png"), *json = in_tmp(fx, "bad.json");
     write_png(g1, 48, 32, 1);
     write_png(g2, 48, 32, 2);
-    char *whole = slurp(g1); /* a truncated PNG: the first 40 bytes of a good one */
+    char *whole = read_text(g1, NULL); /* a truncated PNG: the first 40 bytes of a good one */
     FILE *f = fopen(bad, "wb");
     assert_non_null(f);
     fwrite(whole, 1, 40, f);
@@ -539,7 +479,7 @@ static void test_bad_image_among_good(void **state) {
     assert_int_equal(count_lines(r.err), 1);
     assert_true(strncmp(r.err, "xcap caption: ", 14) == 0);
     assert_non_null(strstr(r.err, bad));
-    char *text = slurp(json);
+    char *text = read_text(json, NULL);
     cJSON *doc = text ? cJSON_Parse(text) : NULL;
     assert_non_null(doc);
     assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "images")), 2);
@@ -569,7 +509,7 @@ static void test_missing_model(void **state) {
     const char *bin = getenv("XCAP_BINARY");
     const char *model = in_tmp(fx, "no-such-model.safetensors");
     char *argv[] = {(char *)bin, "caption", "--model", (char *)model, (char *)img, NULL};
-    run_result r = run_argv(fx->tmp, argv);
+    run_result r = run_argv(argv, NULL);
     assert_int_equal(r.code, 1);
     assert_string_equal(r.out, "");
     assert_int_equal(count_lines(r.err), 1);
@@ -741,7 +681,7 @@ static void test_temp_files_are_new(void **state) {
     int w, h;
     png_size(png, &w, &h);
     assert_int_equal(w, 4);
-    char *got = slurp(text), *kept = slurp(victim);
+    char *got = read_text(text, NULL), *kept = read_text(victim, NULL);
     assert_string_equal(got, "{}\n");
     assert_string_equal(kept, "keep");
     free(got);
@@ -790,7 +730,7 @@ static run_result run_xcap(const fixture *fx, const char *const *args) {
         argv[n++] = (char *)args[i];
     }
     argv[n] = NULL;
-    return run_argv(fx->tmp, argv);
+    return run_argv(argv, NULL);
 }
 
 /* `xcap --version`, `xcap --help` and `xcap COMMAND --help` for every command it lists;
@@ -868,7 +808,7 @@ static char *chromium_dom(const fixture *fx, const char *chromium, const char *i
                      "--dump-dom", url};
     for (size_t i = 0; i < sizeof flags / sizeof flags[0]; i++) argv[n++] = flags[i];
     argv[n] = NULL;
-    run_result r = run_argv(fx->tmp, argv);
+    run_result r = run_argv(argv, NULL);
     remove_tree(profile);
     if (r.code != 0) fail_msg("chromium exited %d: %s", r.code, r.err);
     *log = r.err;
@@ -892,7 +832,7 @@ static void test_html_viewer(void **state) {
     run_free(&r);
     char index[4400];
     snprintf(index, sizeof index, "%s/index.html", dir);
-    char *page = slurp(index);
+    char *page = read_text(index, NULL);
     assert_non_null(page);
     assert_null(strstr(page, "<b>x"));
     assert_non_null(strstr(page, "&lt;b&gt;x&lt;_b&gt;&amp;.png"));
@@ -1048,7 +988,7 @@ static void test_alignment_heads_are_the_default(void **state) {
         }
         argv[argc++] = (char *)img;
         argv[argc] = NULL;
-        run_result r = run_argv(fx->tmp, argv);
+        run_result r = run_argv(argv, NULL);
         assert_int_equal(r.code, 0);
         cJSON *doc = cJSON_Parse(r.out);
         assert_non_null(doc);
