@@ -3,6 +3,8 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <limits.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -306,33 +308,69 @@ static void opts_to_text(const xcap_trainer *t, char *buf, size_t cap) {
                                 o->align_head[i]);
 }
 
-/* Parses opts_to_text's format; -1 when a field is missing. */
+/* Reads "name=" and a decimal count in [lo, hi] at *s and the space (or end) after it,
+ * advancing *s; -1 for anything else: no digits, a sign, overflow, out of range. */
+static int take_count(const char **s, const char *name, uint64_t lo, uint64_t hi, uint64_t *out) {
+    size_t n = strlen(name);
+    const char *p = *s + n + 1;
+    if (strncmp(*s, name, n) != 0 || (*s)[n] != '=' || *p < '0' || *p > '9') return -1;
+    uint64_t v = 0;
+    for (; *p >= '0' && *p <= '9'; p++) {
+        unsigned d = (unsigned)(*p - '0');
+        if (v > (UINT64_MAX - d) / 10) return -1;
+        v = v * 10 + d;
+    }
+    if (v < lo || v > hi || (*p != ' ' && *p != '\0')) return -1;
+    *s = *p ? p + 1 : p;
+    *out = v;
+    return 0;
+}
+
+/* The same for "name=" and a finite float (as strtof reads it). */
+static int take_float(const char **s, const char *name, float *out) {
+    size_t n = strlen(name);
+    if (strncmp(*s, name, n) != 0 || (*s)[n] != '=') return -1;
+    const char *p = *s + n + 1;
+    char *end;
+    float v = strtof(p, &end);
+    if (end == p || !isfinite(v) || (*end != ' ' && *end != '\0')) return -1;
+    *s = *end ? end + 1 : end;
+    *out = v;
+    return 0;
+}
+
+/* Parses opts_to_text's format (its fields in its order); -1 when a field is missing,
+ * malformed or out of range. */
 static int opts_from_text(xcap_trainer *t, const char *s) {
     xcap_train_opts *o = &t->opts;
-    int n = sscanf(s,
-                   "step=%ld steps=%ld warmup=%ld batch=%zu lr=%g lr_min=%g wd=%g clip=%g "
-                   "beta1=%g beta2=%g eps=%g seed=%" SCNu64 " max_objects=%d",
-                   &t->step, &o->steps, &o->warmup, &o->batch, &o->lr, &o->lr_min,
-                   &o->weight_decay, &o->clip, &o->beta1, &o->beta2, &o->eps, &o->seed,
-                   &o->max_objects);
-    if (n != 13 || t->step < 0 || o->batch == 0 || o->batch > XCAP_TRAIN_MAX_BATCH || o->max_objects < 1 ||
-        o->max_objects > 3)
+    uint64_t step, steps, warmup, batch, objects;
+    if (take_count(&s, "step", 0, LONG_MAX, &step) || take_count(&s, "steps", 0, LONG_MAX, &steps) ||
+        take_count(&s, "warmup", 0, LONG_MAX, &warmup) ||
+        take_count(&s, "batch", 1, XCAP_TRAIN_MAX_BATCH, &batch) || take_float(&s, "lr", &o->lr) ||
+        take_float(&s, "lr_min", &o->lr_min) || take_float(&s, "wd", &o->weight_decay) ||
+        take_float(&s, "clip", &o->clip) || take_float(&s, "beta1", &o->beta1) ||
+        take_float(&s, "beta2", &o->beta2) || take_float(&s, "eps", &o->eps) ||
+        take_count(&s, "seed", 0, UINT64_MAX, &o->seed) ||
+        take_count(&s, "max_objects", 1, 3, &objects))
         return -1;
-    const char *wd = strstr(s, " word_dropout=");
-    if (wd && (sscanf(wd, " word_dropout=%g", &o->word_dropout) != 1 ||
-               !(o->word_dropout > 0.0f && o->word_dropout < 1.0f)))
+    t->step = (long)step;
+    o->steps = (long)steps;
+    o->warmup = (long)warmup;
+    o->batch = (size_t)batch;
+    o->max_objects = (int)objects;
+    if (!strncmp(s, "word_dropout=", 13) &&
+        (take_float(&s, "word_dropout", &o->word_dropout) != 0 ||
+         !(o->word_dropout > 0.0f && o->word_dropout < 1.0f)))
         return -1;
-    const char *gv = strstr(s, " grey_views=");
-    if (gv && (sscanf(gv, " grey_views=%g", &o->grey_views) != 1 ||
-               !(o->grey_views > 0.0f && o->grey_views < 1.0f)))
+    if (!strncmp(s, "grey_views=", 11) &&
+        (take_float(&s, "grey_views", &o->grey_views) != 0 ||
+         !(o->grey_views > 0.0f && o->grey_views < 1.0f)))
         return -1;
-    const char *al = strstr(s, " align=");
-    if (!al) return 0;
-    char heads[128];
+    if (!*s) return 0;
     nn_error ignored;
-    if (sscanf(al, " align=%g align_heads=%127s", &o->align_weight, heads) != 2 ||
-        !(o->align_weight > 0.0f) ||
-        xcap_train_parse_align_heads(o, heads, TXT_MAX_LAYERS, 1u << 16, &ignored) != 0)
+    if (take_float(&s, "align", &o->align_weight) != 0 || !(o->align_weight > 0.0f) ||
+        strncmp(s, "align_heads=", 12) != 0 ||
+        xcap_train_parse_align_heads(o, s + 12, TXT_MAX_LAYERS, 1u << 16, &ignored) != 0)
         return -1;
     return 0;
 }

@@ -131,6 +131,10 @@ static const bad_case CASES[] = {
      "xcap train: m.safetensors: not a training checkpoint (metadata 'train_state' missing or malformed)", 1, NULL, 0},
     {{"train", "--resume", "state.ckpt", "--out", "out/r.safetensors"},
      "xcap train: state.ckpt: not a training checkpoint (metadata 'train_state' missing or malformed)", 1, NULL, 0},
+    {{"train", "--resume", "step.ckpt", "--out", "out/r.safetensors"},
+     "xcap train: step.ckpt: not a training checkpoint (metadata 'train_state' missing or malformed)", 1, NULL, 0},
+    {{"train", "--resume", "seed.ckpt", "--out", "out/r.safetensors"},
+     "xcap train: seed.ckpt: not a training checkpoint (metadata 'train_state' missing or malformed)", 1, NULL, 0},
     {{"train", "--resume", "trunc.safetensors", "--out", "out/r.safetensors"},
      "xcap train: trunc.safetensors: tensor 'dec.pos' data_offsets [98944,99968] are past the end of the "
      "data block (99008 bytes)", 1, NULL, 0},
@@ -290,6 +294,17 @@ static void make_inputs(void) {
     h = model_header();
     set_meta(h, "train_state", "step=banana");
     put_model("state.ckpt", h, 0, WHOLE, NO_PATCH, 0);
+    /* a step past 2^64 and a seed of -1 (sscanf's %ld and %lu took both) */
+    static const char *const states[2][2] = {
+        {"step.ckpt", "step=99999999999999999999 steps=40 warmup=0 batch=4 lr=0.001 lr_min=0 wd=0 "
+                      "clip=1 beta1=0.9 beta2=0.999 eps=1e-08 seed=3 max_objects=3"},
+        {"seed.ckpt", "step=5 steps=40 warmup=0 batch=4 lr=0.001 lr_min=0 wd=0 clip=1 beta1=0.9 "
+                      "beta2=0.999 eps=1e-08 seed=-1 max_objects=3"}};
+    for (int i = 0; i < 2; i++) {
+        h = model_header();
+        set_meta(h, "train_state", states[i][1]);
+        put_model(states[i][0], h, 0, WHOLE, NO_PATCH, 0);
+    }
 
     put_png_header("zero.png", 0, 0);
     put_png_header("huge.png", 100000, 100000);
