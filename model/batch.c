@@ -1,6 +1,7 @@
 /* batch.c — teacher-forced forward and backward of the whole captioner over a batch. */
 #include "model/batch.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -27,8 +28,38 @@ static void take_all(xcap_batch *b, nn_arena *ar, const xcap_model *m) {
     blk_scratch_take(&b->scratch, ar, &largest, rows, d, m->cfg.d_ff);
 }
 
+/* a * b * c * d * e into *out; nonzero when it overflows size_t. */
+static int mul5(size_t *out, size_t a, size_t b, size_t c, size_t d, size_t e) {
+    return nn_mul_size(a, b, out) || nn_mul_size(*out, c, out) || nn_mul_size(*out, d, out) ||
+           nn_mul_size(*out, e, out);
+}
+
+static size_t max2(size_t a, size_t b) { return a > b ? a : b; }
+
+int xcap_arena_bound(const xcap_config *cfg, size_t rows, size_t *floats) {
+    vis_encoder_dims ed = xcap_config_encoder_dims(cfg);
+    txt_decoder_dims dd = xcap_config_decoder_dims(cfg);
+    size_t B = rows, N = ed.n_patches, T = cfg->max_tokens;
+    size_t t = max2(N, T), L = max2(max2(cfg->enc_layers, cfg->dec_layers), 1), H = cfg->n_heads;
+    size_t width = max2(max2(cfg->d_model, cfg->d_ff), max2(dd.vocab, ed.patch_dim + ed.edge_dim));
+    size_t p[4], largest = 0;
+    if (mul5(&p[0], B, t, width, 1, 1) || mul5(&p[1], B, H, t, t, 1) ||  /* activations, scores */
+        mul5(&p[2], L, B, t, cfg->d_model, 1) || mul5(&p[3], B, T, L, H, N))  /* caches, maps */
+        return -1;
+    for (int i = 0; i < 4; i++) largest = max2(largest, p[i]);
+    size_t buffers = 64 + 32 * (cfg->enc_layers + cfg->dec_layers), bytes;
+    if (largest > SIZE_MAX - 16 || mul5(floats, largest + 16, buffers, 1, 1, 1) ||
+        nn_mul_size(*floats, sizeof(float), &bytes) != 0)
+        return -1;
+    return 0;
+}
+
 int xcap_batch_create(xcap_batch *b, const xcap_model *m, size_t batch_max, nn_error *err) {
     memset(b, 0, sizeof *b);
+    size_t bound;
+    if (xcap_arena_bound(&m->cfg, batch_max, &bound) != 0)
+        return nn_fail(err, "a batch of %zu images of this model's size does not fit in memory "
+                            "(its buffer sizes overflow)", batch_max);
     b->batch_max = b->batch = batch_max;
     b->t = m->cfg.max_tokens;
     nn_arena ar = {NULL, 0};

@@ -40,7 +40,14 @@ typedef struct {
     double align_ce[TXT_MAX_LAYERS], align_rows[TXT_MAX_LAYERS];
 } xcap_batch_sums;
 
-/* Sizes every buffer for up to batch_max images of model m. */
+/* An upper bound, in floats, of any arena a batch or a context with up to rows images (or
+ * beam rows, whichever is more) of a model of config cfg takes (at most 64 + 32 per layer buffers, each at most the largest
+ * activation, attention-score, cache or map product); -1 when that bound overflows a
+ * size_t of bytes, so the sizes of such an arena must not be computed. */
+int xcap_arena_bound(const xcap_config *cfg, size_t rows, size_t *floats);
+
+/* Sizes every buffer for up to batch_max images of model m (refused when their sizes would
+ * overflow, xcap_arena_bound). */
 int xcap_batch_create(xcap_batch *b, const xcap_model *m, size_t batch_max, nn_error *err);
 void xcap_batch_free(xcap_batch *b);
 

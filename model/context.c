@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/batch.h"
 #include "model/model.h"
 #include "model/xcap.h"
 #include "nn/ops.h"
@@ -78,6 +79,14 @@ xcap_context *xcap_context_create(const xcap_model *m, size_t max_batch, char *e
     xcap_context *c = calloc(1, sizeof *c);
     if (!c || max_batch == 0 || max_batch > 4096) {
         if (err && err_size) snprintf(err, err_size, "cannot create a context for a batch of %zu", max_batch);
+        free(c);
+        return NULL;
+    }
+    size_t bound;
+    if (xcap_arena_bound(&m->cfg, max_batch > XCAP_BEAM_MAX ? max_batch : XCAP_BEAM_MAX, &bound) != 0) {
+        if (err && err_size)
+            snprintf(err, err_size, "a context for a batch of %zu images of this model's size does "
+                                    "not fit in memory (its buffer sizes overflow)", max_batch);
         free(c);
         return NULL;
     }

@@ -12,6 +12,7 @@
 
 #include <cjson/cJSON.h>
 
+#include "model/batch.h"
 #include "tests/util/check.h"
 #include "tests/util/run.h"
 
@@ -449,6 +450,25 @@ static void test_bad_name_json(void **state) {
     free(txt);
 }
 
+/* A config every check passes but whose buffers for 4096 images overflow a size_t of bytes
+ * (4096 x 8192 heads x 65536^2 attention scores) is refused by the arena bound that
+ * xcap_batch_create and xcap_context_create check first; the S preset is not. */
+static void test_arena_bound(void **state) {
+    (void)state;
+    xcap_config cfg;
+    nn_error err;
+    size_t floats;
+    assert_int_equal(xcap_config_preset(&cfg, "S", &err), 0);
+    cfg.vocab_size = 64;
+    assert_int_equal(xcap_arena_bound(&cfg, 4096, &floats), 0);
+    cfg.image_w = cfg.image_h = 4096;
+    cfg.patch = 16;
+    cfg.d_model = cfg.n_heads = 8192;
+    assert_int_equal(xcap_config_validate(&cfg, &err), 0);
+    assert_int_equal(xcap_arena_bound(&cfg, 1, &floats), 0);
+    assert_int_equal(xcap_arena_bound(&cfg, 4096, &floats), -1);
+}
+
 static int setup(void **state) {
     (void)state;
     g_dir = make_temp_dir();
@@ -470,6 +490,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_catalogue),
         cmocka_unit_test(test_bad_name_json),
+        cmocka_unit_test(test_arena_bound),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
