@@ -25,6 +25,7 @@
 
 struct nn_st_reader {
     char *path;
+    char *name;               /* path as messages show it (nn_show: one line) */
     void *map;                /* the whole file, read-only */
     size_t map_size;
     nn_st_tensor *tensors;    /* in header order */
@@ -107,6 +108,7 @@ void nn_st_close(nn_st_reader *r) {
     free(r->meta_values);
     if (r->map) munmap(r->map, r->map_size);
     free(r->path);
+    free(r->name);
     free(r);
 }
 
@@ -181,21 +183,21 @@ static int parse_tensor(nn_st_tensor *t, const cJSON *entry, const unsigned char
 /* Copies the "__metadata__" object (string values only) into r. */
 static int parse_meta(nn_st_reader *r, const cJSON *meta, nn_error *err) {
     char k[96];
-    if (!cJSON_IsObject(meta)) return nn_fail(err, "%s: __metadata__ is not a JSON object", r->path);
+    if (!cJSON_IsObject(meta)) return nn_fail(err, "%s: __metadata__ is not a JSON object", r->name);
     size_t n = (size_t)cJSON_GetArraySize(meta);
     r->meta_keys = calloc(n ? n : 1, sizeof *r->meta_keys);
     r->meta_values = calloc(n ? n : 1, sizeof *r->meta_values);
-    if (!r->meta_keys || !r->meta_values) return nn_fail(err, "%s: out of memory", r->path);
+    if (!r->meta_keys || !r->meta_values) return nn_fail(err, "%s: out of memory", r->name);
     for (const cJSON *v = meta->child; v; v = v->next) {
         nn_show(k, sizeof k, v->string);
         if (!cJSON_IsString(v))
-            return nn_fail(err, "%s: __metadata__ value for '%s' is not a string", r->path, k);
+            return nn_fail(err, "%s: __metadata__ value for '%s' is not a string", r->name, k);
         for (size_t i = 0; i < r->n_meta; i++)
             if (strcmp(r->meta_keys[i], v->string) == 0)
-                return nn_fail(err, "%s: __metadata__ key '%s' appears more than once", r->path, k);
-        r->meta_keys[r->n_meta] = dup_or_fail(v->string, r->path, err);
+                return nn_fail(err, "%s: __metadata__ key '%s' appears more than once", r->name, k);
+        r->meta_keys[r->n_meta] = dup_or_fail(v->string, r->name, err);
         if (!r->meta_keys[r->n_meta]) return -1;
-        r->meta_values[r->n_meta] = dup_or_fail(v->valuestring, r->path, err);
+        r->meta_values[r->n_meta] = dup_or_fail(v->valuestring, r->name, err);
         r->n_meta++; /* the key is owned now, even if the value failed */
         if (!r->meta_values[r->n_meta - 1]) return -1;
     }
@@ -230,7 +232,7 @@ static int check_tensor_set(nn_st_reader *r, const unsigned char *data, nn_error
     r->by_name = malloc((n ? n : 1) * sizeof *r->by_name);
     if (!refs || !r->by_name) {
         free(refs);
-        return nn_fail(err, "%s: out of memory", r->path);
+        return nn_fail(err, "%s: out of memory", r->name);
     }
     for (size_t i = 0; i < n; i++) refs[i] = (st_ref){i, &r->tensors[i]};
 
@@ -240,7 +242,7 @@ static int check_tensor_set(nn_st_reader *r, const unsigned char *data, nn_error
         if (i > 0 && strcmp(refs[i - 1].t->name, refs[i].t->name) == 0) {
             nn_show(a, sizeof a, refs[i].t->name);
             free(refs);
-            return nn_fail(err, "%s: tensor '%s' appears more than once", r->path, a);
+            return nn_fail(err, "%s: tensor '%s' appears more than once", r->name, a);
         }
     }
 
@@ -255,7 +257,7 @@ static int check_tensor_set(nn_st_reader *r, const unsigned char *data, nn_error
             size_t begin = (size_t)(tb - data);
             free(refs);
             return nn_fail(err, "%s: tensor '%s' data_offsets [%zu,%zu] overlap tensor '%s'",
-                           r->path, nn_show(a, sizeof a, t->name), begin, begin + t->nbytes,
+                           r->name, nn_show(a, sizeof a, t->name), begin, begin + t->nbytes,
                            nn_show(b, sizeof b, reach->name));
         }
         if (!reach || tb + t->nbytes > rb + reach->nbytes) reach = t;
@@ -269,7 +271,7 @@ static int parse_header(nn_st_reader *r, const char *text, size_t len, const uns
                         size_t data_size, nn_error *err) {
     /* A NUL-terminated copy keeps the parser inside its buffer whatever the bytes are. */
     char *copy = malloc(len + 1);
-    if (!copy) return nn_fail(err, "%s: out of memory for a %zu-byte header", r->path, len);
+    if (!copy) return nn_fail(err, "%s: out of memory for a %zu-byte header", r->name, len);
     memcpy(copy, text, len);
     copy[len] = '\0';
     const char *end = NULL;
@@ -277,7 +279,7 @@ static int parse_header(nn_st_reader *r, const char *text, size_t len, const uns
     if (!root) {
         size_t at = end ? (size_t)(end - copy) : 0;
         free(copy);
-        return nn_fail(err, "%s: header is not valid JSON (error near byte %zu of %zu)", r->path,
+        return nn_fail(err, "%s: header is not valid JSON (error near byte %zu of %zu)", r->name,
                        at, len);
     }
     size_t parsed = (size_t)(end - copy);
@@ -285,7 +287,7 @@ static int parse_header(nn_st_reader *r, const char *text, size_t len, const uns
         if (!strchr(" \t\r\n", copy[i]) || copy[i] == '\0') {
             cJSON_Delete(root);
             free(copy);
-            return nn_fail(err, "%s: header has bytes after its JSON (at byte %zu of %zu)", r->path,
+            return nn_fail(err, "%s: header has bytes after its JSON (at byte %zu of %zu)", r->name,
                            i, len);
         }
     free(copy);
@@ -293,7 +295,7 @@ static int parse_header(nn_st_reader *r, const char *text, size_t len, const uns
     int rc = 0;
     const cJSON *meta = NULL;
     if (!cJSON_IsObject(root)) {
-        rc = nn_fail(err, "%s: header is not a JSON object", r->path);
+        rc = nn_fail(err, "%s: header is not a JSON object", r->name);
         goto done;
     }
     size_t n = 0;
@@ -301,7 +303,7 @@ static int parse_header(nn_st_reader *r, const char *text, size_t len, const uns
         if (strcmp(e->string, "__metadata__") != 0) {
             n++;
         } else if (meta) {
-            rc = nn_fail(err, "%s: __metadata__ appears more than once", r->path);
+            rc = nn_fail(err, "%s: __metadata__ appears more than once", r->name);
             goto done;
         } else {
             meta = e;
@@ -309,23 +311,23 @@ static int parse_header(nn_st_reader *r, const char *text, size_t len, const uns
     }
     r->tensors = calloc(n ? n : 1, sizeof *r->tensors);
     if (!r->tensors) {
-        rc = nn_fail(err, "%s: out of memory", r->path);
+        rc = nn_fail(err, "%s: out of memory", r->name);
         goto done;
     }
     for (const cJSON *e = root->child; e; e = e->next) {
         if (e == meta) continue;
         nn_st_tensor *t = &r->tensors[r->count];
         if (e->string[0] == '\0') {
-            rc = nn_fail(err, "%s: a tensor has an empty name", r->path);
+            rc = nn_fail(err, "%s: a tensor has an empty name", r->name);
             goto done;
         }
-        t->name = dup_or_fail(e->string, r->path, err);
+        t->name = dup_or_fail(e->string, r->name, err);
         if (!t->name) {
             rc = -1;
             goto done;
         }
         r->count++;
-        if (parse_tensor(t, e, data, data_size, r->path, err) != 0) {
+        if (parse_tensor(t, e, data, data_size, r->name, err) != 0) {
             rc = -1;
             goto done;
         }
@@ -340,34 +342,34 @@ done:
 /* Maps path read-only into r->map; checks it is a regular file of at least 8 bytes. */
 static int map_file(nn_st_reader *r, nn_error *err) {
     int fd = open(r->path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return nn_fail(err, "%s: %s", r->path, strerror(errno));
+    if (fd < 0) return nn_fail(err, "%s: %s", r->name, strerror(errno));
     struct stat st;
     if (fstat(fd, &st) != 0) {
         int e = errno;
         close(fd);
-        return nn_fail(err, "%s: %s", r->path, strerror(e));
+        return nn_fail(err, "%s: %s", r->name, strerror(e));
     }
     if (S_ISDIR(st.st_mode)) {
         close(fd);
-        return nn_fail(err, "%s: %s", r->path, strerror(EISDIR));
+        return nn_fail(err, "%s: %s", r->name, strerror(EISDIR));
     }
     if (!S_ISREG(st.st_mode)) {
         close(fd);
-        return nn_fail(err, "%s: not a regular file", r->path);
+        return nn_fail(err, "%s: not a regular file", r->name);
     }
     if (st.st_size < 8) {
         close(fd);
-        return nn_fail(err, "%s: not a safetensors file (too short)", r->path);
+        return nn_fail(err, "%s: not a safetensors file (too short)", r->name);
     }
     if ((uint64_t)st.st_size > (uint64_t)SIZE_MAX) {
         close(fd);
-        return nn_fail(err, "%s: file is too large to map", r->path);
+        return nn_fail(err, "%s: file is too large to map", r->name);
     }
     size_t size = (size_t)st.st_size;
     void *map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
     int e = errno;
     close(fd);
-    if (map == MAP_FAILED) return nn_fail(err, "%s: %s", r->path, strerror(e));
+    if (map == MAP_FAILED) return nn_fail(err, "%s: %s", r->name, strerror(e));
     r->map = map;
     r->map_size = size;
     return 0;
@@ -378,10 +380,12 @@ nn_st_reader *nn_st_open(const char *path, nn_error *err) {
         nn_fail(err, "nn_st_open: no path");
         return NULL;
     }
+    char shown[1024]; /* the path in messages, control characters as '?': one line */
+    const char *name = nn_show(shown, sizeof shown, path);
     nn_st_reader *r = calloc(1, sizeof *r);
-    if (!r || !(r->path = strdup(path))) {
-        free(r);
-        nn_fail(err, "%s: out of memory", path);
+    if (!r || !(r->path = strdup(path)) || !(r->name = strdup(name))) {
+        nn_st_close(r);
+        nn_fail(err, "%s: out of memory", name);
         return NULL;
     }
     if (map_file(r, err) != 0) goto fail;
@@ -390,16 +394,16 @@ nn_st_reader *nn_st_open(const char *path, nn_error *err) {
     uint64_t hlen = 0;
     for (int i = 7; i >= 0; i--) hlen = (hlen << 8) | bytes[i];
     if (hlen == 0) {
-        nn_fail(err, "%s: header length is 0", path);
+        nn_fail(err, "%s: header length is 0", name);
         goto fail;
     }
     if (hlen > r->map_size - 8) {
-        nn_fail(err, "%s: header length %llu is past the end of the file (%zu bytes)", path,
+        nn_fail(err, "%s: header length %llu is past the end of the file (%zu bytes)", name,
                 (unsigned long long)hlen, r->map_size);
         goto fail;
     }
     if (hlen > NN_ST_MAX_HEADER) {
-        nn_fail(err, "%s: header length %llu is larger than the limit of %u bytes", path,
+        nn_fail(err, "%s: header length %llu is larger than the limit of %u bytes", name,
                 (unsigned long long)hlen, NN_ST_MAX_HEADER);
         goto fail;
     }
@@ -445,16 +449,16 @@ int nn_st_check_f32(const nn_st_reader *r, const char *name, const size_t *shape
     if (!r || !name) return nn_fail(err, "nn_st_check_f32: no reader or name");
     nn_show(nm, sizeof nm, name);
     if (ndim < 0 || ndim > NN_ST_MAX_DIMS || (ndim > 0 && !shape))
-        return nn_fail(err, "%s: tensor '%s' requested with %d dimensions", r->path, nm, ndim);
+        return nn_fail(err, "%s: tensor '%s' requested with %d dimensions", r->name, nm, ndim);
     const nn_st_tensor *t = nn_st_find(r, name);
-    if (!t) return nn_fail(err, "%s: tensor '%s' is missing", r->path, nm);
+    if (!t) return nn_fail(err, "%s: tensor '%s' is missing", r->name, nm);
     if (t->dtype != NN_ST_F32)
-        return nn_fail(err, "%s: tensor '%s' has dtype %s, expected F32", r->path, nm,
+        return nn_fail(err, "%s: tensor '%s' has dtype %s, expected F32", r->name, nm,
                        t->dtype_name);
     int same = t->ndim == ndim;
     for (int d = 0; same && d < ndim; d++) same = t->shape[d] == shape[d];
     if (!same)
-        return nn_fail(err, "%s: tensor '%s' has shape %s, expected %s", r->path, nm,
+        return nn_fail(err, "%s: tensor '%s' has shape %s, expected %s", r->name, nm,
                        format_shape(got, sizeof got, t->shape, t->ndim),
                        format_shape(want, sizeof want, shape, ndim));
     /* every value must be finite; the data may be unaligned, so memcpy */
@@ -463,7 +467,7 @@ int nn_st_check_f32(const nn_st_reader *r, const char *name, const size_t *shape
         float v;
         memcpy(&v, src + 4 * i, sizeof v);
         if (!isfinite(v))
-            return nn_fail(err, "%s: tensor '%s' holds a non-finite value at index %zu", r->path,
+            return nn_fail(err, "%s: tensor '%s' holds a non-finite value at index %zu", r->name,
                            nm, i);
     }
     return 0;
@@ -589,13 +593,15 @@ int nn_st_write(const char *path, const nn_st_entry *entries, size_t n_entries,
                 const char *const *meta_keys, const char *const *meta_values, size_t n_meta,
                 nn_error *err) {
     if (!path) return nn_fail(err, "nn_st_write: no path");
-    if (n_entries && !entries) return nn_fail(err, "%s: no entries given", path);
+    char shown[1024]; /* the path in messages, control characters as '?': one line */
+    const char *name = nn_show(shown, sizeof shown, path);
+    if (n_entries && !entries) return nn_fail(err, "%s: no entries given", name);
     struct stat st; /* the rename would put a regular file in place of a device or FIFO */
     if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
-        return nn_fail(err, "%s: not a regular file; refused, as the write would replace it", path);
+        return nn_fail(err, "%s: not a regular file; refused, as the write would replace it", name);
     size_t *bytes = calloc(n_entries ? n_entries : 1, sizeof *bytes);
-    if (!bytes) return nn_fail(err, "%s: out of memory", path);
-    if (check_entries(path, entries, n_entries, meta_keys, meta_values, n_meta, bytes, err) != 0) {
+    if (!bytes) return nn_fail(err, "%s: out of memory", name);
+    if (check_entries(name, entries, n_entries, meta_keys, meta_values, n_meta, bytes, err) != 0) {
         free(bytes);
         return -1;
     }
@@ -610,7 +616,7 @@ int nn_st_write(const char *path, const nn_st_entry *entries, size_t n_entries,
         cJSON_free(json);
         free(header);
         free(bytes);
-        return nn_fail(err, "%s: out of memory", path);
+        return nn_fail(err, "%s: out of memory", name);
     }
     memcpy(header, json, jlen);
     memset(header + jlen, ' ', hlen - jlen);
@@ -621,31 +627,31 @@ int nn_st_write(const char *path, const nn_st_entry *entries, size_t n_entries,
     FILE *f = NULL;
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0666);
     if (fd < 0) {
-        rc = nn_fail(err, "%s: %s", path, strerror(errno));
+        rc = nn_fail(err, "%s: %s", name, strerror(errno));
         goto out; /* nothing was created */
     }
     f = fdopen(fd, "wb");
     if (!f) {
-        rc = nn_fail(err, "%s: %s", path, strerror(errno));
+        rc = nn_fail(err, "%s: %s", name, strerror(errno));
         close(fd);
         unlink(tmp);
         goto out;
     }
     errno = 0;
     if (write_all(f, header, hlen, entries, n_entries, bytes) != 0) {
-        rc = nn_fail(err, "%s: %s", path, errno ? strerror(errno) : "write failed");
+        rc = nn_fail(err, "%s: %s", name, errno ? strerror(errno) : "write failed");
         fclose(f);
         unlink(tmp);
         goto out;
     }
     errno = 0;
     if (fclose(f) != 0) {
-        rc = nn_fail(err, "%s: %s", path, errno ? strerror(errno) : "close failed");
+        rc = nn_fail(err, "%s: %s", name, errno ? strerror(errno) : "close failed");
         unlink(tmp);
         goto out;
     }
     if (rename(tmp, path) != 0) {
-        rc = nn_fail(err, "%s: %s", path, strerror(errno));
+        rc = nn_fail(err, "%s: %s", name, strerror(errno));
         unlink(tmp);
         goto out;
     }

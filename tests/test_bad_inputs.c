@@ -40,6 +40,8 @@ static const bad_case CASES[] = {
     {{"caption", "--model", "zip.safetensors", "ok.png"},
      "xcap caption: zip.safetensors: header length 67324752 is past the end of the file (213032 bytes)", 1, NULL, 0},
     {{"caption", "--model", "ok.png", "ok.png"}, NULL, 1, NULL, 0}, /* message filled in by learn() */
+    {{"caption", "--model", "no\x1b[31mmodel\n.safetensors", "ok.png"},
+     "xcap caption: no?[31mmodel?.safetensors: No such file or directory", 1, NULL, 0},
     {{"caption", "--model", "hlen.safetensors", "ok.png"},
      "xcap caption: hlen.safetensors: header length 1000000 is past the end of the file (213025 bytes)", 1, NULL, 0},
     {{"caption", "--model", "junk.safetensors", "ok.png"},
