@@ -2,7 +2,6 @@
 #include "attention/attention.h"
 
 #include <math.h>
-#include <string.h>
 
 #include "nn/ops.h"
 #include "nn/reduce.h"
@@ -87,20 +86,18 @@ void attn_backward(float *dxq, float *dxkv, float *grads, const float *dout, con
                    const attn_weights *w, const attn_shape *s) {
     const size_t B = s->batch, T = s->t, N = s->n, d = s->d, H = s->heads, dh = d / H;
     const float scale = 1.0f / sqrtf((float)dh);
-    memset(sc->dctx, 0, B * T * d * sizeof(float));
-    memset(sc->dq, 0, B * T * d * sizeof(float));
-    memset(sc->dk, 0, B * N * d * sizeof(float));
-    memset(sc->dv, 0, B * N * d * sizeof(float));
-    nn_linear_backward(sc->dctx, grads + w->wo, grads + w->bo, dout, a->ctx, params + w->wo, B * T,
-                       d, d);
+    /* dctx, dq, dk and dv are overwritten, not added to: every head of every sequence
+     * writes its own columns of them once (no zeroing pass needed) */
+    nn_linear_backward_to(sc->dctx, grads + w->wo, grads + w->bo, dout, a->ctx, params + w->wo,
+                          B * T, d, d);
     for (size_t b = 0; b < B; b++) {
         for (size_t h = 0; h < H; h++) {
             size_t qo = b * T * d + h * dh, ko = b * N * d + h * dh;
             const float *p = a->probs + (b * H + h) * T * N;
             float *dp = sc->dprobs;
-            /* dP = dctx V^T ; dV += P^T dctx */
+            /* dP = dctx V^T ; dV = P^T dctx */
             nn_gemm(dp, sc->dctx + qo, a->v + ko, 0, 1, T, N, dh, d, d, N, 1.0f, 0.0f);
-            nn_gemm(sc->dv + ko, p, sc->dctx + qo, 1, 0, N, dh, T, N, d, d, 1.0f, 1.0f);
+            nn_gemm(sc->dv + ko, p, sc->dctx + qo, 1, 0, N, dh, T, N, d, d, 1.0f, 0.0f);
             /* dS = softmax'(dP), in place: dS_ij = p_ij (dP_ij - sum_j dP_ij p_ij) */
             for (size_t i = 0; i < T; i++) {
                 float *row = dp + i * N;
@@ -109,9 +106,9 @@ void attn_backward(float *dxq, float *dxkv, float *grads, const float *dout, con
                 for (size_t j = 0; j < N; j++) row[j] = pr[j] * (row[j] - dot);
             }
             if (s->target && s->target->head == h) add_target_grad(dp, p, s->target, b, T, N);
-            /* dQ += dS K * scale ; dK += dS^T Q * scale */
-            nn_gemm(sc->dq + qo, dp, a->k + ko, 0, 0, T, dh, N, N, d, d, scale, 1.0f);
-            nn_gemm(sc->dk + ko, dp, a->q + qo, 1, 0, N, dh, T, N, d, d, scale, 1.0f);
+            /* dQ = dS K * scale ; dK = dS^T Q * scale */
+            nn_gemm(sc->dq + qo, dp, a->k + ko, 0, 0, T, dh, N, N, d, d, scale, 0.0f);
+            nn_gemm(sc->dk + ko, dp, a->q + qo, 1, 0, N, dh, T, N, d, d, scale, 0.0f);
         }
     }
     nn_linear_backward(dxq, grads + w->wq, grads + w->bq, sc->dq, xq, params + w->wq, B * T, d, d);

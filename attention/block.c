@@ -57,7 +57,7 @@ void blk_attn_backward(float *dx, float *dmemory, float *grads, const float *dou
     attn_backward(sc->dln, memory ? dmemory : sc->dln, grads, dout, &a->attn, &sc->attn, a->ln.out,
                   kv, params, &w->attn, s);
     ln_backward(dx, grads, sc->dln, &a->ln, x, params, &w->ln, rows, s->d);
-    for (size_t i = 0; i < rows * s->d; i++) dx[i] += dout[i];  /* the residual path */
+    nn_residual_forward(dx, dx, dout, rows * s->d);  /* the residual path: dx += dout */
 }
 
 void blk_mlp_layout(blk_mlp_weights *w, nn_layout *L, const char *ln_name, const char *mlp_name,
@@ -85,7 +85,7 @@ void blk_mlp_backward(float *dx, float *grads, const float *dout, const blk_mlp_
     memset(sc->dln, 0, rows * d * sizeof(float));
     mlp_backward(sc->dln, grads, sc->dff, dout, &a->mlp, a->ln.out, params, &w->mlp, rows, d, ff);
     ln_backward(dx, grads, sc->dln, &a->ln, x, params, &w->ln, rows, d);
-    for (size_t i = 0; i < rows * d; i++) dx[i] += dout[i];  /* the residual path */
+    nn_residual_forward(dx, dx, dout, rows * d);  /* the residual path: dx += dout */
 }
 
 void blk_scratch_take(blk_scratch *sc, nn_arena *ar, const attn_shape *largest, size_t rows,

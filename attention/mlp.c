@@ -2,7 +2,6 @@
 #include "attention/mlp.h"
 
 #include <stdio.h>
-#include <string.h>
 
 #include "nn/ops.h"
 
@@ -32,8 +31,7 @@ void mlp_forward(float *out, mlp_acts *a, const float *x, const float *params,
 void mlp_backward(float *dx, float *grads, float *dact_scratch, const float *dout,
                   const mlp_acts *a, const float *x, const float *params, const mlp_weights *w,
                   size_t n, size_t d, size_t ff) {
-    memset(dact_scratch, 0, n * ff * sizeof(float));
-    nn_linear_backward(dact_scratch, grads + w->proj_w, grads + w->proj_b, dout, a->act,
+    nn_linear_backward_to(dact_scratch, grads + w->proj_w, grads + w->proj_b, dout, a->act,
                        params + w->proj_w, n, ff, d);
     /* GELU backward in place: the pre-activation gradient replaces dact */
     float *dfc = dact_scratch;

@@ -38,6 +38,12 @@ mkdir -p "$out"
 echo "== xcap ($xcap)"
 "$xcap" bench --preset "$presets" --threads "$threads" --min-time "$min_time" --json "$out/xcap.json"
 echo
+# PyTorch's matrix products also run in Debian's OpenBLAS: give it the kernels xcap ran with
+# (xcap restarts itself with OPENBLAS_CORETYPE when OpenBLAS does not know the processor)
+core=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("blas_core", ""))' "$out/xcap.json")
+if [ -n "$core" ] && [ -z "${OPENBLAS_CORETYPE:-}" ]; then export OPENBLAS_CORETYPE=$core; fi
+echo "OpenBLAS kernels for PyTorch: ${OPENBLAS_CORETYPE:-(OpenBLAS's own choice)}"
+echo
 echo "== PyTorch, OpenMP default wait policy"
 env -u OMP_WAIT_POLICY "$py" "$root/bench/torch_peer.py" --preset "$presets" --threads "$threads" \
   --min-time "$min_time" --like "$out/xcap.json" --json "$out/torch-default.json"

@@ -14,6 +14,7 @@
 #include "demo/commands.h"
 #include "model/flops.h"
 #include "model/train.h"
+#include "nn/blas_core.h"
 #include "nn/ops.h"
 
 #define MAX_PRESETS 4
@@ -273,6 +274,7 @@ static void print_table(FILE *f, const bench_row *rows, size_t n) {
         if (!rows[i].tokens_agree)
             fprintf(f, "note: %s/%d: cached and recomputed captions differ (near-tied logits)\n",
                     rows[i].preset, rows[i].threads);
+    fprintf(f, "OpenBLAS kernels: %s\n", nn_blas_core());
 }
 
 /* The figures as JSON. */
@@ -280,6 +282,7 @@ static cJSON *rows_json(const bench_row *rows, size_t n) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
     cJSON_AddStringToObject(o, "tool", "xcap");
+    cJSON_AddStringToObject(o, "blas_core", nn_blas_core());
     cJSON_AddStringToObject(o, "flops",
                             "F = 2*N*3P^2*d + E*2*N*P^2*d + Le*(8*N*d^2 + 4*N^2*d + 4*N*d*f) + "
                             "Ld*(8*T*d^2 + 4*T^2*d + 4*T*d^2 + 4*N*d^2 + 4*T*N*d + 4*T*d*f) + "

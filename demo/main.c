@@ -1,8 +1,11 @@
 /* main.c — the xcap program: dispatches to a subcommand. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "demo/commands.h"
+#include "nn/blas_core.h"
 
 typedef struct {
     const char *name;
@@ -27,7 +30,18 @@ static void usage(FILE *f) {
     fprintf(f, "\n'xcap <command> --help' shows the options of a command.\n");
 }
 
+/* When OpenBLAS runs slower kernels than this processor supports (it was built before the
+ * processor model existed), starts this program again with OPENBLAS_CORETYPE set to the
+ * fast ones (see nn/blas_core.h). Returns only when there is nothing to do or exec failed;
+ * the set variable stops a second restart either way. */
+static void restart_with_fast_blas(char **argv) {
+    const char *core = nn_blas_core_upgrade();
+    if (!core || setenv("OPENBLAS_CORETYPE", core, 1) != 0) return;
+    execv("/proc/self/exe", argv);
+}
+
 int main(int argc, char **argv) {
+    restart_with_fast_blas(argv);
     if (argc < 2) {
         usage(stderr);
         return 2;

@@ -3,25 +3,41 @@
 
 #include <math.h>
 
+#include "nn/pool.h"
 #include "nn/simd.h"
+
+/* One AdamW update: the arrays and the constants of this step. */
+typedef struct {
+    float *params, *m, *v;
+    const float *grads;
+    float b1, b2, eps, step, bc2_sqrt, shrink;
+} adamw_job;
 
 /* vectorises: CMakeLists.txt compiles this file with -fno-math-errno (sqrtf of v >= 0) */
 NN_VECTOR_CLONES
-void nn_adamw_update(float *params, float *m, float *v, const float *grads, size_t n, int decay,
-                     const nn_adamw_hparams *h, long t) {
-    const float bc1 = 1.0f - powf(h->beta1, (float)t);
-    const float bc2 = 1.0f - powf(h->beta2, (float)t);
-    const float step = h->lr / bc1;
-    const float bc2_sqrt = sqrtf(bc2);
-    const float shrink = decay ? 1.0f - h->lr * h->weight_decay : 1.0f;
-    const float b1 = h->beta1, b2 = h->beta2, eps = h->eps;  /* h might alias the arrays */
-    for (size_t i = 0; i < n; i++) {
+static void adamw_part(void *ctx, size_t begin, size_t end) {
+    const adamw_job *j = ctx;
+    float *params = j->params, *m = j->m, *v = j->v;
+    const float *grads = j->grads;
+    const float b1 = j->b1, b2 = j->b2, eps = j->eps, step = j->step, bc2_sqrt = j->bc2_sqrt,
+                shrink = j->shrink;
+    for (size_t i = begin; i < end; i++) {
         float g = grads[i];
         m[i] = b1 * m[i] + (1.0f - b1) * g;
         v[i] = b2 * v[i] + (1.0f - b2) * g * g;
         float denom = sqrtf(v[i]) / bc2_sqrt + eps;
         params[i] = params[i] * shrink - step * m[i] / denom;
     }
+}
+
+void nn_adamw_update(float *params, float *m, float *v, const float *grads, size_t n, int decay,
+                     const nn_adamw_hparams *h, long t) {
+    const float bc1 = 1.0f - powf(h->beta1, (float)t);
+    const float bc2 = 1.0f - powf(h->beta2, (float)t);
+    /* the constants are read before any array is written (h might alias the arrays) */
+    adamw_job j = {params, m, v, grads, h->beta1, h->beta2, h->eps, h->lr / bc1, sqrtf(bc2),
+                   decay ? 1.0f - h->lr * h->weight_decay : 1.0f};
+    nn_pool_for(n, NN_POOL_GRAIN, adamw_part, &j);
 }
 
 float nn_lr_schedule(long step, long total, long warmup, float lr_max, float lr_min) {

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "nn/ops.h"
+#include "nn/pool.h"
 
 void nn_embedding_forward(float *out, const int *ids, const float *table, size_t n, size_t d) {
     for (size_t i = 0; i < n; i++) memcpy(out + i * d, table + (size_t)ids[i] * d, d * sizeof(float));
@@ -33,13 +34,31 @@ void nn_position_backward(float *dpos, const float *dout, size_t batch, size_t l
         }
 }
 
+/* The arrays of one residual add: out (or da, db) written, a, b (or dout) read. */
+typedef struct {
+    float *out, *db;
+    const float *a, *b;
+} residual_job;
+
+static void residual_forward_part(void *ctx, size_t begin, size_t end) {
+    const residual_job *j = ctx;
+    for (size_t i = begin; i < end; i++) j->out[i] = j->a[i] + j->b[i];
+}
+
+static void residual_backward_part(void *ctx, size_t begin, size_t end) {
+    const residual_job *j = ctx;
+    for (size_t i = begin; i < end; i++) {
+        j->out[i] += j->a[i];
+        j->db[i] += j->a[i];
+    }
+}
+
 void nn_residual_forward(float *out, const float *a, const float *b, size_t n) {
-    for (size_t i = 0; i < n; i++) out[i] = a[i] + b[i];
+    residual_job j = {out, NULL, a, b};
+    nn_pool_for(n, NN_POOL_GRAIN, residual_forward_part, &j);
 }
 
 void nn_residual_backward(float *da, float *db, const float *dout, size_t n) {
-    for (size_t i = 0; i < n; i++) {
-        da[i] += dout[i];
-        db[i] += dout[i];
-    }
+    residual_job j = {da, db, dout, NULL};
+    nn_pool_for(n, NN_POOL_GRAIN, residual_backward_part, &j);
 }

@@ -2,6 +2,7 @@
 #include <cblas.h>
 
 #include "nn/ops.h"
+#include "nn/pool.h"
 
 static nn_gemm_observer observer;
 static void *observer_user;
@@ -21,5 +22,7 @@ void nn_gemm(float *C, const float *A, const float *B, int trans_a, int trans_b,
 }
 
 void nn_set_threads(int n) {
-    if (n > 0) openblas_set_num_threads(n);
+    if (n <= 0) return;
+    openblas_set_num_threads(n);
+    nn_pool_set_threads(n);
 }

@@ -22,7 +22,8 @@ typedef void (*nn_gemm_observer)(void *user, int trans_a, int trans_b, size_t M,
                                  size_t K, size_t lda, size_t ldb, size_t ldc, float beta);
 void nn_gemm_observe(nn_gemm_observer fn, void *user);
 
-/* Sets the threads of the BLAS pool (the only thread pool xcap uses); n <= 0 keeps it. */
+/* Sets the threads of OpenBLAS and of the elementwise kernels (nn/pool.h; the two take
+ * turns, never both busy at once); n <= 0 keeps them. */
 void nn_set_threads(int n);
 
 /* out[n, oc] = inp[n, ic] @ w[oc, ic]^T + b[oc]   (b may be NULL). */
@@ -31,6 +32,9 @@ void nn_linear_forward(float *out, const float *inp, const float *w, const float
 /* dinp += dout @ w; dw += dout^T @ inp; db += column sums of dout. Any of dinp, dw, db may be NULL. */
 void nn_linear_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
                         const float *w, size_t n, size_t ic, size_t oc);
+/* The same, but dinp is overwritten (dinp = dout @ w), which saves zeroing it first. */
+void nn_linear_backward_to(float *dinp, float *dw, float *db, const float *dout,
+                           const float *inp, const float *w, size_t n, size_t ic, size_t oc);
 
 /* Layer norm over rows of d (eps 1e-5): out = (x - mean) * rstd * w + b; saves mean and rstd per row. */
 void nn_layernorm_forward(float *out, float *mean, float *rstd, const float *inp, const float *w,

@@ -4,6 +4,7 @@
 
 #include "nn/fast_exp.h"
 #include "nn/ops.h"
+#include "nn/pool.h"
 #include "nn/reduce.h"
 #include "nn/simd.h"
 
@@ -21,9 +22,20 @@ static inline float row_max(const float *x, size_t d) {
     return mx;
 }
 
+/* The arrays of one softmax job over rows of d. */
+typedef struct {
+    float *out;
+    const float *inp, *dout;
+    size_t d;
+} softmax_job;
+
 NN_VECTOR_CLONES
-void nn_softmax_forward(float *out, const float *inp, size_t rows, size_t d) {
-    for (size_t i = 0; i < rows; i++) {
+static void softmax_forward_rows(void *ctx, size_t begin, size_t end) {
+    const softmax_job *job = ctx;
+    float *out = job->out;
+    const float *inp = job->inp;
+    const size_t d = job->d;
+    for (size_t i = begin; i < end; i++) {
         const float *x = inp + i * d;
         float *y = out + i * d;
         float mx = row_max(x, d);
@@ -39,12 +51,26 @@ void nn_softmax_forward(float *out, const float *inp, size_t rows, size_t d) {
 }
 
 NN_VECTOR_CLONES
-void nn_softmax_backward(float *dinp, const float *dout, const float *y, size_t rows, size_t d) {
-    for (size_t i = 0; i < rows; i++) {
+static void softmax_backward_rows(void *ctx, size_t begin, size_t end) {
+    const softmax_job *job = ctx;
+    float *dinp = job->out;
+    const float *y = job->inp, *dout = job->dout;
+    const size_t d = job->d;
+    for (size_t i = begin; i < end; i++) {
         const float *dy = dout + i * d;
         const float *p = y + i * d;
         float dot = nn_lane_dot(dy, p, d);
         float *dx = dinp + i * d;
         for (size_t j = 0; j < d; j++) dx[j] += p[j] * (dy[j] - dot);
     }
+}
+
+void nn_softmax_forward(float *out, const float *inp, size_t rows, size_t d) {
+    softmax_job job = {out, inp, NULL, d};
+    nn_pool_for(rows, nn_pool_rows(d), softmax_forward_rows, &job);
+}
+
+void nn_softmax_backward(float *dinp, const float *dout, const float *y, size_t rows, size_t d) {
+    softmax_job job = {dinp, y, dout, d};
+    nn_pool_for(rows, nn_pool_rows(d), softmax_backward_rows, &job);
 }
