@@ -107,11 +107,13 @@ static void test_fuzz_decoder_quirks_do_not_crash(void **state) {
     }
 }
 
-/* Appends n bytes to the growing buffer ctx (stbi_write_jpg_to_func's callback). */
+/* Appends n bytes to the buffer ctx (stbi_write_jpg_to_func's callback): ctx is
+ * {cursor, end}; fails the test when it is full. */
 static void append(void *ctx, void *data, int n) {
-    unsigned char **b = ctx; /* b[0] the buffer, b[1] its end */
-    memcpy(b[1], data, (size_t)n);
-    b[1] += n;
+    unsigned char **b = ctx;
+    assert_true(n >= 0 && (size_t)n <= (size_t)(b[1] - b[0]));
+    memcpy(b[0], data, (size_t)n);
+    b[0] += n;
 }
 
 /* Writes the n bytes at b to path. */
@@ -123,49 +125,63 @@ static void write_bytes(const char *path, const unsigned char *b, size_t n) {
 }
 
 /* Copies the JPEG at b (n bytes, as stb_image_write lays it out: segments, then one scan and
- * EOI) to out without the segments whose marker is drop; drop JPEG_SCAN cuts the scan (SOS
- * to EOI). Returns the new length. */
+ * EOI) to out without the segments whose marker is drop and with the len bytes at add put
+ * before the scan; drop JPEG_SCAN cuts the scan (SOS to EOI). Returns the new length. */
 #define JPEG_SCAN 0xDA
-static size_t jpeg_without(unsigned char *out, const unsigned char *b, size_t n, int drop) {
-    size_t i = 2, len = 2;
+static size_t jpeg_edit(unsigned char *out, const unsigned char *b, size_t n, int drop,
+                        const char *add, size_t len) {
+    size_t i = 2, o = 2;
     memcpy(out, b, 2); /* SOI */
     while (i + 4 <= n && b[i] == 0xFF && b[i + 1] != JPEG_SCAN) {
         size_t seg = 2 + ((size_t)b[i + 2] << 8 | b[i + 3]);
-        if (b[i + 1] != drop) memcpy(out + len, b + i, seg), len += seg;
+        if (b[i + 1] != drop) memcpy(out + o, b + i, seg), o += seg;
         i += seg;
     }
+    memcpy(out + o, add, len);
+    o += len;
     if (drop == JPEG_SCAN) i = n - 2; /* straight to EOI */
-    memcpy(out + len, b + i, n - i);
-    return len + n - i;
+    memcpy(out + o, b + i, n - i);
+    return o + n - i;
 }
 
 /* stb_image mallocs its JPEG tables and pixel planes without clearing them: a scan that names
- * a table no segment defined, or a frame whose components no scan fills, would decode from
- * uninitialised memory (valgrind found it on jpeg-corrupt-scan.jpg, which has no DQT and a
- * scan naming DC table 3), so they are refused before decoding; the intact file loads. */
+ * a table no segment defined, a frame whose components no scan fills, or a restart interval
+ * (DRI) whose RSTn markers are missing (the decoder then ends the scan early and succeeds)
+ * would decode from uninitialised memory (valgrind found the first on jpeg-corrupt-scan.jpg,
+ * which has no DQT and a scan naming DC table 3), so they are refused before decoding; the
+ * intact file loads. 64x64 at quality 90: 2x2 chroma subsampling, 16 MCUs. */
 static void test_jpeg_undefined_tables_are_refused(void **state) {
     (void)state;
     expect_refused(source_path("tests/fixtures/fuzz/jpeg-corrupt-scan.jpg"),
                    "not a supported image (JPEG component 1 uses quantisation table 0, which no DQT defined)");
     char *dir = make_temp_dir(), path[512];
     snprintf(path, sizeof path, "%s/a.jpg", dir);
-    unsigned char px[16 * 16 * 3], jpg[8192], cut[8192];
-    for (size_t i = 0; i < sizeof px; i++) px[i] = (unsigned char)(i * 5);
-    unsigned char *b[2] = {jpg, jpg};
-    assert_true(stbi_write_jpg_to_func(append, b, 16, 16, 3, px, 90) != 0);
-    size_t n = (size_t)(b[1] - jpg);
-    assert_true(n < sizeof jpg);
+    enum { S = 64, CAP = 32768 };
+    unsigned char *px = malloc(S * S * 3), *jpg = malloc(CAP), *cut = malloc(CAP);
+    assert_true(px && jpg && cut);
+    for (size_t i = 0; i < S * S * 3; i++) px[i] = (unsigned char)(i * 5);
+    unsigned char *b[2] = {jpg, jpg + CAP / 2}; /* room for the edits below */
+    assert_true(stbi_write_jpg_to_func(append, b, S, S, 3, px, 90) != 0);
+    size_t n = (size_t)(b[0] - jpg);
     write_bytes(path, jpg, n);
     vis_image img;
     nn_error err;
     assert_int_equal(vis_image_load(&img, path, &err), 0);
     vis_image_free(&img);
-    write_bytes(path, cut, jpeg_without(cut, jpg, n, 0xDB));
+    write_bytes(path, cut, jpeg_edit(cut, jpg, n, 0xDB, "", 0));
     expect_refused(path, "(JPEG component 1 uses quantisation table 0, which no DQT defined)");
-    write_bytes(path, cut, jpeg_without(cut, jpg, n, 0xC4));
+    write_bytes(path, cut, jpeg_edit(cut, jpg, n, 0xC4, "", 0));
     expect_refused(path, "(JPEG scan of component 1 uses a Huffman table no DHT defined)");
-    write_bytes(path, cut, jpeg_without(cut, jpg, n, JPEG_SCAN));
+    write_bytes(path, cut, jpeg_edit(cut, jpg, n, JPEG_SCAN, "", 0));
     expect_refused(path, "(JPEG component 1 is in no scan)");
+    write_bytes(path, cut, jpeg_edit(cut, jpg, n, 0, "\xff\xdd\x00\x04\x00\x01", 6)); /* DRI 1 */
+    expect_refused(path, "(JPEG scan has 0 restart markers, its restart interval of 1 MCUs needs 15)");
+    write_bytes(path, cut, jpeg_edit(cut, jpg, n, 0, "\xff\xdd\x00\x04\x00\x10", 6)); /* DRI 16 */
+    assert_int_equal(vis_image_load(&img, path, &err), 0); /* one interval: no RSTn needed */
+    vis_image_free(&img);
+    free(px);
+    free(jpg);
+    free(cut);
     remove_tree(dir);
     free(dir);
 }

@@ -3,14 +3,17 @@
  * markers (SOI, RSTn, TEM) are stepped over, segments with a length are skipped whole
  * (DHT, DQT, the first SOF and SOS are read), and bytes between markers (entropy-coded
  * data, junk) are scanned for the next 0xFF xx. The decoder mallocs its tables and pixel
- * planes without clearing them, so a scan that names a table no segment defined, or a
- * component no scan fills, would give pixels from uninitialised memory: both are refused. */
+ * planes without clearing them, so a scan that names a table no segment defined, a
+ * component no scan fills, or a scan with fewer restart markers than its restart interval
+ * needs (the decoder then ends the scan early, with success) would give pixels from
+ * uninitialised memory: all are refused. */
 #include "vision/image_check.h"
 
 #include <string.h>
 
 #define JPEG_DHT 0xC4
 #define JPEG_DQT 0xDB
+#define JPEG_DRI 0xDD
 #define JPEG_SOS 0xDA
 #define JPEG_EOI 0xD9
 #define JPEG_MAX_CODES 256 /* codes in one Huffman table (the decoder's array size) */
@@ -19,10 +22,15 @@
 /* What the walk has seen: the first frame (the one the decoder uses) and the tables. */
 typedef struct {
     int frame, progressive, n_comp;
+    long width, height;
     int id[JPEG_MAX_COMP], tq[JPEG_MAX_COMP]; /* component ids and quantisation tables */
+    int hs[JPEG_MAX_COMP], vs[JPEG_MAX_COMP], hmax, vmax; /* sampling factors */
     int filled[JPEG_MAX_COMP]; /* in a scan (progressive: in a first DC scan) */
     unsigned huff;             /* bit 4 * class + id of every Huffman table defined */
     unsigned quant;            /* bit id of every quantisation table defined */
+    long interval;             /* MCUs per restart interval (DRI), 0 = none */
+    int in_scan;               /* the walk is in a scan's entropy-coded data */
+    long restarts, need;       /* RSTn markers seen in it, and how many it needs */
 } jpeg_state;
 
 /* The next marker byte (after 0xFF and any fill bytes; 0xFF 0x00 is stuffed data), or EOF. */
@@ -95,11 +103,30 @@ static void read_frame(jpeg_state *st, const unsigned char *s, long len, int mar
     st->frame = 1;
     st->progressive = marker == 0xC2;
     st->n_comp = n;
+    st->height = (long)s[1] << 8 | s[2];
+    st->width = (long)s[3] << 8 | s[4];
+    st->hmax = st->vmax = 1;
     for (int i = 0; i < n; i++) {
         st->id[i] = s[6 + 3 * i];
+        st->hs[i] = s[7 + 3 * i] >> 4;
+        st->vs[i] = s[7 + 3 * i] & 15;
         st->tq[i] = s[8 + 3 * i];
         st->filled[i] = 0;
+        if (st->hs[i] > st->hmax) st->hmax = st->hs[i];
+        if (st->vs[i] > st->vmax) st->vmax = st->vs[i];
     }
+}
+
+/* The MCUs of a scan as the decoder counts them for its restart interval: every 8x8 block
+ * of the component in a scan of one (c its index), else the frame's interleaved MCUs. */
+static long scan_mcus(const jpeg_state *st, int ns, int c) {
+    if (ns == 1) {
+        long w = (st->width * st->hs[c] + st->hmax - 1) / st->hmax;
+        long h = (st->height * st->vs[c] + st->vmax - 1) / st->vmax;
+        return ((w + 7) / 8) * ((h + 7) / 8);
+    }
+    long mw = 8L * st->hmax, mh = 8L * st->vmax;
+    return ((st->width + mw - 1) / mw) * ((st->height + mh - 1) / mh);
 }
 
 /* The index in st of the component with this id (the first, as the decoder takes), or -1. */
@@ -135,7 +162,23 @@ static int check_scan(jpeg_state *st, const unsigned char *s, long len, char *wh
         }
         st->filled[c] |= uses_dc;
     }
+    /* with a restart interval, an RSTn must end every interval but the last, or the decoder
+     * stops at the first one missing and leaves the rest of the scan unwritten */
+    st->in_scan = st->interval > 0;
+    st->restarts = 0;
+    st->need = st->in_scan ? (scan_mcus(st, ns, component(st, s[1])) - 1) / st->interval : 0;
     return 0;
+}
+
+/* At the first marker after a scan's data that is not RSTn: -1 with why filled when the scan
+ * had fewer restart markers than it needs. */
+static int end_scan(jpeg_state *st, char *why, size_t cap) {
+    if (!st->in_scan) return 0;
+    st->in_scan = 0;
+    if (st->restarts >= st->need) return 0;
+    snprintf(why, cap, "JPEG scan has %ld restart markers, its restart interval of %ld MCUs needs %ld",
+             st->restarts, st->interval, st->need);
+    return -1;
 }
 
 /* At the end of the image: every component was filled by a scan and (progressive: its
@@ -172,6 +215,11 @@ static int jpeg_check(FILE *f, char *why, size_t cap) {
     for (;;) {
         int m = next_marker(f);
         if (m == EOF) break; /* without EOI the decoder fails itself */
+        if (m >= 0xD0 && m <= 0xD7) { /* RSTn */
+            st.restarts += st.in_scan;
+            continue;
+        }
+        if ((rc = end_scan(&st, why, cap)) != 0) break;
         if (m == JPEG_EOI) {
             rc = check_end(&st, why, cap);
             break;
@@ -185,6 +233,9 @@ static int jpeg_check(FILE *f, char *why, size_t cap) {
             rc = check_dht(f, len, &st, why, cap);
         } else if (m == JPEG_DQT) {
             read_dqt(f, len, &st);
+        } else if (m == JPEG_DRI) {
+            read_segment(f, len, seg, sizeof seg);
+            if (len == 2) st.interval = (long)seg[0] << 8 | seg[1]; /* else refused there */
         } else if (m >= 0xC0 && m <= 0xC2) {
             read_segment(f, len, seg, sizeof seg);
             read_frame(&st, seg, len, m);
