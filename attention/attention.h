@@ -49,7 +49,7 @@ typedef struct {
 typedef struct {
     float *dctx, *dq;     /* [B, T, d] */
     float *dk, *dv;       /* [B, N, d] */
-    float *dprobs;        /* [T, N] */
+    float *dprobs;        /* [B, H, T, N]: room for a [T, N] slot per part of a pool job */
 } attn_scratch;
 
 /* Appends "prefix.wq" … "prefix.bo" (MODEL.md) for width d; out_std is the init std of wo. */

@@ -66,13 +66,13 @@ int bench_gemm_replay(double *seconds, double *best_gflops, const bench_gemm_log
             free(C);
             return nn_fail(err, "out of memory for a %zux%zux%zu product", s->M, s->N, s->K);
         }
-        nn_gemm(C, A, B, s->trans_a, s->trans_b, s->M, s->N, s->K, s->lda, s->ldb, s->ldc, 1.0f,
-                s->beta);
+        nn_gemm_openblas(C, A, B, s->trans_a, s->trans_b, s->M, s->N, s->K, s->lda, s->ldb,
+                         s->ldc, 1.0f, s->beta);
         long calls = 0;
         double start = cli_now(), el = 0.0;
         while (calls < 3 || el < min_time) {
-            nn_gemm(C, A, B, s->trans_a, s->trans_b, s->M, s->N, s->K, s->lda, s->ldb, s->ldc,
-                    1.0f, s->beta);
+            nn_gemm_openblas(C, A, B, s->trans_a, s->trans_b, s->M, s->N, s->K, s->lda, s->ldb,
+                             s->ldc, 1.0f, s->beta);
             calls++;
             el = cli_now() - start;
         }

@@ -1,9 +1,17 @@
-/* gemm.c — the single entry point to OpenBLAS's sgemm, its observer, and the thread setting. */
+/* gemm.c — the single entry point to OpenBLAS's sgemm (large products split over the pool),
+ * its observer, and the thread setting. */
 #include <cblas.h>
+#include <pthread.h>
 
 #include "nn/ops.h"
 #include "nn/pool.h"
 
+/* Products of at least this many multiply-adds are split over the pool's threads (smaller
+ * ones cost less than waking a worker); each part has at least GEMM_MIN_PART rows. */
+#define GEMM_SPLIT_MACS (1u << 20)
+#define GEMM_MIN_PART 16
+
+static pthread_mutex_t observer_lock = PTHREAD_MUTEX_INITIALIZER;
 static nn_gemm_observer observer;
 static void *observer_user;
 
@@ -12,17 +20,63 @@ void nn_gemm_observe(nn_gemm_observer fn, void *user) {
     observer_user = user;
 }
 
-void nn_gemm(float *C, const float *A, const float *B, int trans_a, int trans_b, size_t M,
-             size_t N, size_t K, size_t lda, size_t ldb, size_t ldc, float alpha, float beta) {
-    if (M == 0 || N == 0) return;
-    if (observer) observer(observer_user, trans_a, trans_b, M, N, K, lda, ldb, ldc, beta);
+/* One cblas_sgemm call, row-major. */
+static void sgemm(float *C, const float *A, const float *B, int trans_a, int trans_b, size_t M,
+                  size_t N, size_t K, size_t lda, size_t ldb, size_t ldc, float alpha,
+                  float beta) {
     cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                 trans_b ? CblasTrans : CblasNoTrans, (blasint)M, (blasint)N, (blasint)K, alpha, A,
                 (blasint)lda, B, (blasint)ldb, beta, C, (blasint)ldc);
 }
 
+/* A product split over the pool by rows of C. */
+typedef struct {
+    float *C;
+    const float *A, *B;
+    int trans_a, trans_b;
+    size_t M, N, K, lda, ldb, ldc;
+    float alpha, beta;
+} gemm_job;
+
+/* Rows [begin, end) of C: the same sums in the same order as the whole product, so that
+ * the bits do not depend on the split. (Splitting by columns does not keep the bits:
+ * OpenBLAS picks other kernels for a narrower product.) */
+static void gemm_part(void *ctx, size_t begin, size_t end) {
+    const gemm_job *g = ctx;
+    sgemm(g->C + begin * g->ldc, g->trans_a ? g->A + begin : g->A + begin * g->lda, g->B,
+          g->trans_a, g->trans_b, end - begin, g->N, g->K, g->lda, g->ldb, g->ldc, g->alpha,
+          g->beta);
+}
+
+void nn_gemm(float *C, const float *A, const float *B, int trans_a, int trans_b, size_t M,
+             size_t N, size_t K, size_t lda, size_t ldb, size_t ldc, float alpha, float beta) {
+    if (M == 0 || N == 0) return;
+    if (observer) {  /* one call at a time: pool threads may multiply at once */
+        pthread_mutex_lock(&observer_lock);
+        if (observer) observer(observer_user, trans_a, trans_b, M, N, K, lda, ldb, ldc, beta);
+        pthread_mutex_unlock(&observer_lock);
+    }
+    if (nn_pool_threads() > 1 && (double)M * (double)N * (double)K >= GEMM_SPLIT_MACS) {
+        gemm_job g = {C, A, B, trans_a, trans_b, M, N, K, lda, ldb, ldc, alpha, beta};
+        nn_pool_for(M, GEMM_MIN_PART, gemm_part, &g);
+        return;
+    }
+    sgemm(C, A, B, trans_a, trans_b, M, N, K, lda, ldb, ldc, alpha, beta);
+}
+
+void nn_gemm_openblas(float *C, const float *A, const float *B, int trans_a, int trans_b,
+                      size_t M, size_t N, size_t K, size_t lda, size_t ldb, size_t ldc,
+                      float alpha, float beta) {
+    int threads = nn_pool_threads();
+    if (threads > 1) openblas_set_num_threads(threads);
+    sgemm(C, A, B, trans_a, trans_b, M, N, K, lda, ldb, ldc, alpha, beta);
+    if (threads > 1) openblas_set_num_threads(1);
+}
+
 void nn_set_threads(int n) {
     if (n <= 0) return;
-    openblas_set_num_threads(n);
+    /* one pool: xcap's own threads split the products, OpenBLAS runs each part on the
+     * thread that calls it (its own threads would spin beside the pool's) */
+    openblas_set_num_threads(1);
     nn_pool_set_threads(n);
 }

@@ -11,9 +11,17 @@
 
 /* The one GEMM of xcap (OpenBLAS cblas_sgemm, row-major):
  * C[M,N] = alpha * op(A)[M,K] op(B)[K,N] + beta * C, op = transpose when trans_* != 0.
+ * With several threads (nn_set_threads) a large product is split by rows or columns of C
+ * over the pool (nn/pool.h), each part one single-threaded sgemm: same bits as one call.
  * lda/ldb/ldc are the row strides of A, B, C as stored. */
 void nn_gemm(float *C, const float *A, const float *B, int trans_a, int trans_b, size_t M,
              size_t N, size_t K, size_t lda, size_t ldb, size_t ldc, float alpha, float beta);
+
+/* The same product by OpenBLAS alone, on its own threads (as many as the pool has): the
+ * reference that `xcap bench` measures the sgemm ceiling with. */
+void nn_gemm_openblas(float *C, const float *A, const float *B, int trans_a, int trans_b,
+                      size_t M, size_t N, size_t K, size_t lda, size_t ldb, size_t ldc,
+                      float alpha, float beta);
 
 /* An observer of nn_gemm calls (benchmarks and tests: FLOP counts, the shapes of a step).
  * Called before each product with its arguments; NULL (the default) observes nothing.
@@ -22,8 +30,10 @@ typedef void (*nn_gemm_observer)(void *user, int trans_a, int trans_b, size_t M,
                                  size_t K, size_t lda, size_t ldb, size_t ldc, float beta);
 void nn_gemm_observe(nn_gemm_observer fn, void *user);
 
-/* Sets the threads of OpenBLAS and of the elementwise kernels (nn/pool.h; the two take
- * turns, never both busy at once); n <= 0 keeps them. */
+/* Sets the threads of xcap's one pool (nn/pool.h), which splits the products and the
+ * elementwise kernels; OpenBLAS is set to one thread (its own pool would spin beside it).
+ * n <= 0 keeps them. Until it is called, OpenBLAS uses its default threads and the pool
+ * one. */
 void nn_set_threads(int n);
 
 /* out[n, oc] = inp[n, ic] @ w[oc, ic]^T + b[oc]   (b may be NULL). */

@@ -1,15 +1,17 @@
-/* pool.h — worker threads that share the elementwise kernels (layer norm, softmax, GELU,
- * AdamW, residual and bias adds) with the calling thread when xcap runs on several threads.
+/* pool.h — xcap's one thread pool: worker threads that share the large matrix products
+ * (split by rows or columns, each part one single-threaded OpenBLAS call), attention's
+ * per-head work and the elementwise kernels (layer norm, softmax, GELU, AdamW, residual and
+ * bias adds) with the calling thread.
  *
- * One pool per process, sized by nn_set_threads together with OpenBLAS's threads. Its
- * workers sleep on a condition variable between jobs and never spin, so they do not take
- * the cores from OpenBLAS's threads: xcap calls OpenBLAS and the pool one after the other,
- * never both at once, so the cores see one busy pool at a time. A job splits [0, n) into
- * one contiguous part per thread, and the kernels split their work so that every value is
- * computed by the same operations in the same order as on one thread: results do not
- * depend on the thread count. When the pool is running another thread's job (contexts on
- * several threads share it), the caller runs its job alone. Until nn_set_threads is called
- * the pool has one thread (the caller) and nn_pool_for is a plain call. */
+ * One pool per process, sized by nn_set_threads, which also sets OpenBLAS to one thread:
+ * OpenBLAS's own threads spin (yielding) after each call and would fight the pool for the
+ * cores. The workers sleep on a condition variable between jobs and never spin. A job
+ * splits [0, n) into one contiguous part per thread, and every job splits its work so that
+ * each value is computed by the same operations in the same order as on one thread:
+ * results do not depend on the thread count. A job started inside a job, or while another
+ * thread's job runs (contexts on several threads share the pool), runs on its caller alone.
+ * Until nn_set_threads is called the pool has one thread (the caller) and nn_pool_for is a
+ * plain call. */
 #ifndef XCAP_NN_POOL_H
 #define XCAP_NN_POOL_H
 
@@ -22,8 +24,11 @@ typedef void (*nn_pool_fn)(void *ctx, size_t begin, size_t end);
  * (so that small jobs stay on the caller), and returns when every part is done. */
 void nn_pool_for(size_t n, size_t min_part, nn_pool_fn fn, void *ctx);
 
+/* The pool's threads, the caller included. */
+int nn_pool_threads(void);
+
 /* Sets the pool's threads (the caller included), starting workers as needed; returns the
- * count in effect (fewer when a worker cannot be started). Called by nn_set_threads. */
+ * count in effect (fewer when a worker cannot be started). nn_set_threads calls it. */
 int nn_pool_set_threads(int n);
 
 /* Elements of an elementwise job worth a part of their own (about 10 µs of work, against

@@ -1,6 +1,7 @@
 /* test_pool.c — the worker pool of the elementwise kernels (nn/pool.h): every item of a job
  * is run exactly once, parts really run on a worker, jobs from two threads at once both
- * finish, and every kernel split over the pool gives the same bits on 1 and 2 threads. */
+ * finish, every elementwise kernel split over the pool gives the same bits on 1 and 2
+ * threads, and a product split by rows agrees to rounding. */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -151,10 +152,15 @@ static void test_same_bits_on_one_and_two_threads(void **state) {
     assert_non_null(two);
     run_kernels(one, 1);
     run_kernels(two, 2);
+    /* block 8 is a linear layer's product, split by rows over the pool: the same bits
+     * when OpenBLAS's kernel for a part sums like the whole (SkylakeX does; Haswell's and
+     * Prescott's may not), so it is held to rounding; every other block to the bit */
+    const size_t product = 8;
     for (size_t i = 0; i < total; i++)
-        if (memcmp(&one[i], &two[i], sizeof *one) != 0)
-            fail_msg("value %zu (kernel %zu) differs: %.9g on 1 thread, %.9g on 2", i,
-                     i / N, one[i], two[i]);
+        if (i / N != product && memcmp(&one[i], &two[i], sizeof *one) != 0)
+            fail_msg("value %zu (block %zu) differs: %.9g on 1 thread, %.9g on 2", i, i / N,
+                     one[i], two[i]);
+    check_close(two + product * N, one + product * N, N, 2e-4, 1e-5);  /* terms up to 9, sums ~50 */
     free(one);
     free(two);
 }

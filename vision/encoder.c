@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "nn/ops.h"
+#include "nn/pool.h"
 #include "vision/patch_edges.h"
 
 void vis_encoder_layout(vis_encoder_weights *w, nn_layout *L, const vis_encoder_dims *dm) {
@@ -39,7 +40,7 @@ void vis_encoder_acts_take(vis_encoder_acts *a, nn_arena *ar, const vis_encoder_
     attn_shape s = vis_encoder_shape(dm, batch);
     a->batch = batch;
     a->edges = dm->edge_dim ? nn_arena_take(ar, rows * dm->edge_dim) : NULL;
-    a->edge_scratch = dm->edge_dim ? nn_arena_take(ar, dm->n_patches * dm->patch_dim) : NULL;
+    a->edge_scratch = dm->edge_dim ? nn_arena_take(ar, rows * dm->patch_dim) : NULL;
     a->embed = nn_arena_take(ar, rows * dm->d);
     for (size_t i = 0; i < dm->layers; i++) {
         blk_attn_acts_take(&a->attn[i], ar, &s);
@@ -53,6 +54,25 @@ static const float *stream_in(const vis_encoder_acts *a, size_t i) {
     return i == 0 ? a->embed : a->mlp[i - 1].out;
 }
 
+/* The edge channel of a batch, for images [begin, end). A part reuses one scratch image,
+ * the slot of its first image: parts start at different images, so their slots differ,
+ * and the few slots in use stay in cache. */
+typedef struct {
+    const vis_encoder_acts *a;
+    const float *patches;
+    const vis_encoder_dims *dm;
+} edges_job;
+
+static void edges_of_images(void *ctx, size_t begin, size_t end) {
+    const edges_job *job = ctx;
+    const vis_encoder_dims *dm = job->dm;
+    const size_t N = dm->n_patches, gh = N / dm->grid_w;
+    for (size_t b = begin; b < end; b++)
+        vis_patch_edges(job->a->edges + b * N * dm->edge_dim,
+                        job->a->edge_scratch + begin * N * dm->patch_dim,
+                        job->patches + b * N * dm->patch_dim, dm->grid_w, gh, dm->patch);
+}
+
 void vis_encoder_forward(vis_encoder_acts *a, const float *patches, const float *params,
                          const vis_encoder_weights *w, const vis_encoder_dims *dm, size_t batch) {
     size_t rows = batch * dm->n_patches;
@@ -60,10 +80,8 @@ void vis_encoder_forward(vis_encoder_acts *a, const float *patches, const float 
     nn_linear_forward(a->embed, patches, params + w->patch_w, params + w->patch_b, rows,
                       dm->patch_dim, dm->d);
     if (dm->edge_dim) {
-        size_t gh = dm->n_patches / dm->grid_w;
-        for (size_t b = 0; b < batch; b++)
-            vis_patch_edges(a->edges + b * dm->n_patches * dm->edge_dim, a->edge_scratch,
-                            patches + b * dm->n_patches * dm->patch_dim, dm->grid_w, gh, dm->patch);
+        edges_job job = {a, patches, dm};
+        nn_pool_for(batch, 1, edges_of_images, &job);
         /* embed += edges W_edge^T */
         nn_gemm(a->embed, a->edges, params + w->edge_w, 0, 1, rows, dm->d, dm->edge_dim,
                 dm->edge_dim, dm->edge_dim, dm->d, 1.0f, 1.0f);

@@ -34,7 +34,8 @@ typedef struct {
 typedef struct {
     size_t batch;
     float *edges;                        /* [B, N, P^2] the edge channel (edge_dim > 0) */
-    float *edge_scratch;                 /* [N, 3P^2] scratch of vis_patch_edges */
+    float *edge_scratch;                 /* [B, N, 3P^2] scratch of vis_patch_edges (a slot per
+                                            part of the pool's job; see encoder.c) */
     float *embed;                        /* [B, N, d] patch (+ edge) + position embedding */
     blk_attn_acts attn[VIS_MAX_LAYERS];
     blk_mlp_acts mlp[VIS_MAX_LAYERS];
