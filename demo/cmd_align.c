@@ -51,7 +51,7 @@ static const char usage_text[] =
     "  --val-count N       validation scenes for --choose-heads (default: --count)\n"
     "  --val-seed S        their base seed (default 919191; must differ from --seed)\n"
     "  --batch N           scenes per forward pass (default 16)\n"
-    "  --threads N         BLAS threads (default: OpenBLAS's choice)\n"
+    "  --threads N         threads (default: OPENBLAS_NUM_THREADS, else the CPUs)\n"
     "  --json FILE|-       also write the figures as JSON (\"-\": stdout; the table then goes\n"
     "                      to stderr)\n"
     "  -h, --help          show this help\n"
@@ -311,7 +311,7 @@ int cmd_align(int argc, char **argv) {
     a.batch = DEFAULT_BATCH;
     int code = parse_args(&a, argc, argv);
     if (code >= 0) return code;
-    if (a.threads > 0) nn_set_threads((int)a.threads);
+    nn_set_threads(a.threads > 0 ? (int)a.threads : nn_default_threads());
     vis_split split = VIS_SPLIT_VAL;
     if (a.split) vis_split_parse(a.split, &split, NULL);
 

@@ -41,7 +41,7 @@ static const char usage_text[] =
     "  --top-p P           sampling: nucleus mass in (0, 1] (default 1)\n"
     "  --seed S            sampling seed (default 0)\n"
     "  --max-tokens N      at most N words, <eos> included (default: the model's limit)\n"
-    "  --threads N         BLAS threads (default: OpenBLAS's choice)\n"
+    "  --threads N         threads (default: OPENBLAS_NUM_THREADS, else the CPUs)\n"
     "  --batch N           images through the model at once, 1..4096 (default 8)\n"
     "\n"
     "output:\n"
@@ -570,7 +570,7 @@ int cmd_caption(int argc, char **argv) {
         free(inputs);
         return code;
     }
-    if (o.threads > 0) nn_set_threads((int)o.threads);
+    nn_set_threads(o.threads > 0 ? (int)o.threads : nn_default_threads());
 
     caption_run r = {0};
     r.o = &o;

@@ -48,7 +48,7 @@ static const char usage_text[] =
     "  --model FILE     model file (default: $XCAP_MODEL, else the shipped shapes-S model)\n"
     "  --batch N        images per forward pass (default 32)\n"
     "  --beam N         beam width, 1 = greedy (default 1)\n"
-    "  --threads N      BLAS threads (default: OpenBLAS's choice)\n"
+    "  --threads N      threads (default: OPENBLAS_NUM_THREADS, else the CPUs)\n"
     "  --json FILE|-    also write the figures as JSON (\"-\": stdout)\n"
     "  --predictions FILE|-  write the generated captions as COCO results\n"
     "                   [{\"image_id\", \"caption\"}] (\"-\": stdout)\n"
@@ -341,7 +341,7 @@ int cmd_eval(int argc, char **argv) {
     a.beam = 1;
     int code = parse_args(&a, argc, argv);
     if (code >= 0) return code;
-    if (a.threads > 0) nn_set_threads((int)a.threads);
+    nn_set_threads(a.threads > 0 ? (int)a.threads : nn_default_threads());
 
     eval_run *r = calloc(1, sizeof *r);
     if (!r) {

@@ -67,7 +67,7 @@ static void usage(FILE *f) {
             "  --align-heads L:H,...  the supervised heads, one per layer (default: the last\n"
             "                      layer's head 0); stored in the model as its alignment heads\n"
             "  --seed N            seed of weights and data (default 1)\n"
-            "  --threads N         BLAS threads (default: OpenBLAS's choice)\n"
+            "  --threads N         threads (default: OPENBLAS_NUM_THREADS, else the CPUs)\n"
             "  --val-every N       validate every N steps, 0 = only at the end (default 1000)\n"
             "  --val-count N       validation scenes (default 300)\n"
             "  --checkpoint FILE   checkpoint path (default OUT.ckpt)\n"
@@ -420,7 +420,7 @@ int cmd_train(int argc, char **argv) {
     unmute(1, out);
     unmute(2, errs);
     if (rc < 0) {
-        if (a.threads > 0) nn_set_threads((int)a.threads);
+        nn_set_threads(a.threads > 0 ? (int)a.threads : nn_default_threads());
         xcap_trainer t;
         xcap_disk_data disk;
         memset(&disk, 0, sizeof disk);

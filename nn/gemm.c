@@ -73,7 +73,14 @@ void nn_gemm_openblas(float *C, const float *A, const float *B, int trans_a, int
     if (threads > 1) openblas_set_num_threads(1);
 }
 
+int nn_default_threads(void) {
+    static int first;  /* OpenBLAS's count before nn_set_threads changed it */
+    if (!first) first = openblas_get_num_threads();
+    return first > 0 ? first : 1;
+}
+
 void nn_set_threads(int n) {
+    nn_default_threads();
     if (n <= 0) return;
     /* one pool: xcap's own threads split the products, OpenBLAS runs each part on the
      * thread that calls it (its own threads would spin beside the pool's) */

@@ -35,6 +35,8 @@ void nn_gemm_observe(nn_gemm_observer fn, void *user);
  * n <= 0 keeps them. Until it is called, OpenBLAS uses its default threads and the pool
  * one. */
 void nn_set_threads(int n);
+/* The thread count OpenBLAS chose when it loaded (OPENBLAS_NUM_THREADS, else the CPUs). */
+int nn_default_threads(void);
 
 /* out[n, oc] = inp[n, ic] @ w[oc, ic]^T + b[oc]   (b may be NULL). */
 void nn_linear_forward(float *out, const float *inp, const float *w, const float *b, size_t n,
