@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "nn/pool.h"
 #include "nn/rng.h"
 #include "nn/safetensors.h"
 #include "vision/image.h"
@@ -203,20 +204,30 @@ static void hide_colour_words(xcap_batch *b, size_t i, const vis_caption *cap) {
     }
 }
 
-int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err) {
+/* Drawing the scenes of a batch, split over the pool: rows [begin, end) of a part, each
+ * part with its own scene buffers; the first part that fails keeps its message. */
+typedef struct {
+    xcap_trainer *t;
+    int failed;   /* set once (atomic) by the first failing part */
+    nn_error err;
+} fill_job;
+
+static void fill_shapes_rows(void *ctx, size_t begin, size_t end) {
+    fill_job *job = ctx;
+    xcap_trainer *t = job->t;
     const xcap_config *cfg = &t->model->cfg;
     xcap_batch *b = &t->batch;
     size_t N = xcap_config_patches(cfg), pd = 3 * cfg->patch * cfg->patch;
     vis_scene scene = {0};
-    b->batch = t->rows;
-    for (size_t k = 0; k < b->batch; k++) {
+    nn_error err;
+    for (size_t k = begin; k < end; k++) {
         size_t i = t->row0 + k;  /* the row of the global batch: what the sample depends on */
         uint64_t seed = vis_scene_seed(t->opts.seed, (uint64_t)t->step * t->opts.batch + i);
         int n_obj = 1 + (int)(seed % (uint64_t)t->opts.max_objects);
         if (vis_scene_generate(&scene, seed, VIS_SPLIT_TRAIN, (int)cfg->image_w, (int)cfg->image_h,
-                               n_obj, err) != 0) {
-            vis_scene_free(&scene);
-            return -1;
+                               n_obj, &err) != 0) {
+            if (__atomic_exchange_n(&job->failed, 1, __ATOMIC_ACQ_REL) == 0) job->err = err;
+            break;
         }
         int grey = is_grey_view(t, i);
         if (grey) make_grey(scene.rgb, cfg->image_w * cfg->image_h);
@@ -228,6 +239,16 @@ int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err) {
         if (t->opts.align_weight > 0.0f) fill_align_rows(b, k, &scene, cap, (int)cfg->patch);
     }
     vis_scene_free(&scene);
+}
+
+int xcap_trainer_fill_shapes(xcap_trainer *t, nn_error *err) {
+    t->batch.batch = t->rows;
+    fill_job job = {.t = t};
+    nn_pool_for(t->rows, 1, fill_shapes_rows, &job);
+    if (job.failed) {
+        *err = job.err;
+        return -1;
+    }
     return 0;
 }
 
