@@ -371,7 +371,9 @@ static void test_scale(void **state) {
     check_double(em, 1.0, 0, 0);
     check_double(bleu, 1.0, 1e-12, 0);
     assert_true(cider > 0.0 && cider < 10.0);
-    assert_true(secs < 2.0);
+    /* no time limit under valgrind (scripts/valgrind.sh sets XCAP_UNDER_VALGRIND): it runs
+     * the code some 50 times slower; everything else is checked there too */
+    if (!getenv("XCAP_UNDER_VALGRIND")) assert_true(secs < 2.0);
     free(text);
     free(refs);
     free(items);
