@@ -6,7 +6,8 @@
 #ifndef XCAP_NN_SIMD_H
 #define XCAP_NN_SIMD_H
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__) && \
+    !defined(__SANITIZE_THREAD__)  /* ThreadSanitizer crashes in the loader's ifunc resolvers */
 #define NN_VECTOR_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define NN_VECTOR_CLONES

@@ -93,7 +93,7 @@ typedef struct {
     float *x, *h, *q, *kv, *ctx, *tmp;  /* [rows_max, d] */
     float *mean, *rstd;        /* [rows_max] */
     float *ff;                 /* [rows_max, ff] */
-    float *self_probs;         /* [H, max_tokens] */
+    float *self_probs;         /* [rows_max, H, max_tokens] */
     float *cross_probs;        /* [rows_max, L, H, N]: the maps of the last step */
     float *logits;             /* [rows_max, V]: the output of the last step */
     float *reorder;            /* [rows_max, max_tokens, d] */

@@ -2,6 +2,7 @@
 #include <string.h>
 
 #include "nn/ops.h"
+#include "nn/pool.h"
 #include "text/decoder.h"
 
 void txt_decoder_cache_take(txt_decoder_cache *c, nn_arena *ar, const txt_decoder_dims *dm,
@@ -22,7 +23,7 @@ void txt_decoder_cache_take(txt_decoder_cache *c, nn_arena *ar, const txt_decode
     c->mean = nn_arena_take(ar, rows_max);
     c->rstd = nn_arena_take(ar, rows_max);
     c->ff = nn_arena_take(ar, rows_max * dm->ff);
-    c->self_probs = nn_arena_take(ar, dm->heads * T);
+    c->self_probs = nn_arena_take(ar, rows_max * dm->heads * T);
     c->cross_probs = nn_arena_take(ar, rows_max * L * dm->heads * N);
     c->logits = nn_arena_take(ar, rows_max * dm->vocab);
     c->reorder = nn_arena_take(ar, rows_max * T * d);
@@ -54,11 +55,46 @@ static void norm_rows(txt_decoder_cache *c, const float *params, const ln_weight
     nn_layernorm_forward(c->h, c->mean, c->rstd, c->x, params + w->w, params + w->b, rows, d);
 }
 
+/* The attention of one decode step for rows [begin, end) of layer `layer`, split over the
+ * pool (rows are independent): causal self-attention over positions 0..pos, or
+ * cross-attention to each row's image, whose maps are kept. */
+typedef struct {
+    txt_decoder_cache *c;
+    const int *image_of_row;
+    const txt_decoder_dims *dm;
+    size_t pos, layer;
+} step_job;
+
+static void self_attention_rows(void *ctx, size_t begin, size_t end) {
+    const step_job *j = ctx;
+    txt_decoder_cache *c = j->c;
+    const size_t d = j->dm->d, H = j->dm->heads, T = j->dm->max_tokens;
+    const size_t layer = j->layer * c->rows_max * T * d;
+    for (size_t r = begin; r < end; r++)
+        attn_step(c->ctx + r * d, c->self_probs + r * H * T, c->q + r * d,
+                  c->self_k + layer + r * T * d, c->self_v + layer + r * T * d, j->pos + 1, d, H);
+}
+
+static void cross_attention_rows(void *ctx, size_t begin, size_t end) {
+    const step_job *j = ctx;
+    txt_decoder_cache *c = j->c;
+    const size_t d = j->dm->d, H = j->dm->heads, N = j->dm->n_patches, L = j->dm->layers;
+    const size_t layer = j->layer * c->images_max * N * d;
+    for (size_t r = begin; r < end; r++) {
+        size_t img = (size_t)j->image_of_row[r];
+        attn_step(c->ctx + r * d, c->cross_probs + (r * L + j->layer) * H * N, c->q + r * d,
+                  c->cross_k + layer + img * N * d, c->cross_v + layer + img * N * d, N, d, H);
+    }
+}
+
+/* Rows of a decode step worth a part of the pool. */
+#define STEP_MIN_ROWS 8
+
 void txt_decoder_step(txt_decoder_cache *c, const int *tokens, const int *image_of_row,
                       size_t pos, size_t rows, const float *params, const txt_decoder_weights *w,
                       const txt_decoder_dims *dm) {
-    const size_t d = dm->d, H = dm->heads, T = dm->max_tokens, N = dm->n_patches, L = dm->layers;
-    const size_t self_layer = c->rows_max * T * d, cross_layer = c->images_max * N * d;
+    const size_t d = dm->d, T = dm->max_tokens, L = dm->layers;
+    const size_t self_layer = c->rows_max * T * d;
     nn_embedding_forward(c->x, tokens, params + w->tok, rows, d);
     for (size_t r = 0; r < rows; r++)
         nn_residual_forward(c->x + r * d, c->x + r * d, params + w->pos + pos * d, d);
@@ -75,19 +111,13 @@ void txt_decoder_step(txt_decoder_cache *c, const int *tokens, const int *image_
         nn_linear_forward(c->kv, c->h, params + sa->wv, params + sa->bv, rows, d, d);
         for (size_t r = 0; r < rows; r++)
             memcpy(sv + (r * T + pos) * d, c->kv + r * d, d * sizeof(float));
-        for (size_t r = 0; r < rows; r++)
-            attn_step(c->ctx + r * d, c->self_probs, c->q + r * d, sk + r * T * d, sv + r * T * d,
-                      pos + 1, d, H);
+        step_job job = {c, image_of_row, dm, pos, i};
+        nn_pool_for(rows, STEP_MIN_ROWS, self_attention_rows, &job);
         project_add(c, params, sa, rows, d);
         /* cross-attention to the image's cached K and V; keep the maps */
         norm_rows(c, params, &ly->cross.ln, rows, d);
         nn_linear_forward(c->q, c->h, params + xa->wq, params + xa->bq, rows, d, d);
-        for (size_t r = 0; r < rows; r++) {
-            size_t img = (size_t)image_of_row[r];
-            attn_step(c->ctx + r * d, c->cross_probs + (r * L + i) * H * N, c->q + r * d,
-                      c->cross_k + i * cross_layer + img * N * d,
-                      c->cross_v + i * cross_layer + img * N * d, N, d, H);
-        }
+        nn_pool_for(rows, STEP_MIN_ROWS, cross_attention_rows, &job);
         project_add(c, params, xa, rows, d);
         /* MLP */
         norm_rows(c, params, &ly->mlp.ln, rows, d);
