@@ -7,7 +7,10 @@ function (default xcap_trainer_step). Each sample goes to the innermost xcap fun
 its stack (prefixes nn_ attn_ mlp_ blk_ ln_ txt_ vis_ xcap_); samples in nn_gemm are
 split by who called it (a linear layer of attention, MLP, encoder or decoder, or
 attention's per-head products), so OpenBLAS, libm and memset time land on their op.
-Prints one line an op: share of the step, and the sample count. Standard library only."""
+Prints one line an op: share of the step, and the sample count. With --cpu, samples of
+the pool's workers count too, and each goes to its innermost function (OpenBLAS, the
+pool's polling, memset, or the xcap kernel itself): where the CPU time of all threads goes.
+Standard library only."""
 
 import collections
 import sys
@@ -56,16 +59,32 @@ def label(frames):
     return (part, (module + " " if module else "") + kind)
 
 
+def leaf_kind(frames):
+    """--cpu mode: what the innermost frame of a sample (main thread or pool worker) is."""
+    leaf = frames[0]
+    if leaf.startswith(("sgemm", "cblas_sgemm")):
+        return ("cpu", "OpenBLAS sgemm (kernels and packing)")
+    if leaf in ("__sched_yield", "do_sched_yield", "__schedule", "do_syscall_64",
+                "entry_SYSCALL_64", "syscall_return_via_sysret", "x64_sys_call", "schedule",
+                "finish_task_switch.isra.0", "_raw_spin_unlock_irqrestore", "sched_yield"):
+        return ("cpu", "pool threads polling for work (sched_yield)")
+    if leaf.startswith(("__memset", "__memmove", "__memcpy")):
+        return ("cpu", "memset / memcpy")
+    return ("cpu", leaf)
+
+
 def main():
-    root = sys.argv[1] if len(sys.argv) > 1 else "xcap_trainer_step"
+    args = [a for a in sys.argv[1:] if a != "--cpu"]
+    cpu = "--cpu" in sys.argv[1:]
+    root = args[0] if args else "xcap_trainer_step"
     counts = collections.Counter()
     total = 0
     frames, period = [], 0
 
     def flush():
         nonlocal total
-        if frames and root in frames:
-            counts[label(frames)] += period
+        if frames and (root in frames or (cpu and "worker_main" in frames)):
+            counts[leaf_kind(frames) if cpu else label(frames)] += period
             total += period
 
     for line in sys.stdin:

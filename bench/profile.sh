@@ -5,6 +5,7 @@
 #
 #   bash bench/profile.sh                      # preset M, 1 thread
 #   PRESET=S THREADS=2 XCAP=build/xcap bash bench/profile.sh
+#   CPU=1 THREADS=2 bash bench/profile.sh      # every thread's CPU time by innermost function
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 xcap=${XCAP:-$root/build-bench/xcap}
@@ -17,7 +18,11 @@ if ! command -v perf >/dev/null 2>&1; then
   exit 1
 fi
 mkdir -p "$out"
+# the kernels xcap would restart itself with, set up front: perf's call graphs lose their
+# way across the restart
+core=$("$xcap" --version | sed -n 's/^OpenBLAS kernels: //p')
+export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-$core}
 perf record -q -F 250 --call-graph dwarf,8192 -o "$out/perf-$tag.data" -- \
   "$xcap" bench --preset "$preset" --threads "$threads" --min-time 4 >/dev/null 2>&1
 perf script -i "$out/perf-$tag.data" -F tid,period,ip,sym 2>/dev/null \
-  | /usr/bin/python3 "$root/bench/perf_ops.py" xcap_trainer_step | tee "$out/profile-$tag.txt"
+  | /usr/bin/python3 "$root/bench/perf_ops.py" ${CPU:+--cpu} xcap_trainer_step | tee "$out/profile-$tag.txt"

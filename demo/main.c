@@ -37,7 +37,12 @@ static void usage(FILE *f) {
 static void restart_with_fast_blas(char **argv) {
     const char *core = nn_blas_core_upgrade();
     if (!core || setenv("OPENBLAS_CORETYPE", core, 1) != 0) return;
-    execv("/proc/self/exe", argv);
+    /* the program's real path rather than /proc/self/exe, so that profilers name it */
+    char self[4096];
+    ssize_t len = readlink("/proc/self/exe", self, sizeof self - 1);
+    if (len <= 0) return;
+    self[len] = '\0';
+    execv(self, argv);
 }
 
 int main(int argc, char **argv) {
@@ -52,7 +57,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("xcap 0.1.0\n");
+        printf("xcap 0.1.0\nOpenBLAS kernels: %s\n", nn_blas_core());
         return 0;
     }
     for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
