@@ -42,7 +42,7 @@ echo
 # (xcap restarts itself with OPENBLAS_CORETYPE when OpenBLAS does not know the processor)
 core=$("$py" -c 'import json,sys; print(json.load(open(sys.argv[1])).get("blas_core", ""))' "$out/xcap.json")
 if [ -n "$core" ] && [ -z "${OPENBLAS_CORETYPE:-}" ]; then export OPENBLAS_CORETYPE=$core; fi
-echo "OpenBLAS kernels for PyTorch: ${OPENBLAS_CORETYPE:-(OpenBLAS's own choice)}"
+echo "OpenBLAS kernels for PyTorch: ${OPENBLAS_CORETYPE:-as OpenBLAS picks}"
 echo
 echo "== PyTorch, OpenMP default wait policy"
 env -u OMP_WAIT_POLICY "$py" "$root/bench/torch_peer.py" --preset "$presets" --threads "$threads" \
