@@ -7,6 +7,7 @@
 #include "model/batch.h"
 #include "model/model.h"
 #include "model/xcap.h"
+#include "nn/blas_core.h"
 #include "nn/ops.h"
 #include "text/generate.h"
 #include "vision/image.h"
@@ -225,3 +226,7 @@ int xcap_caption_file(xcap_context *c, const char *path, const xcap_params *p, x
     vis_image_free(&img);
     return rc;
 }
+
+void xcap_set_threads(int n) { nn_set_threads(n); }
+
+const char *xcap_blas_kernels(void) { return nn_blas_core(); }

@@ -84,6 +84,17 @@ const char *xcap_context_error(const xcap_context *c);
 
 void xcap_caption_free(xcap_caption *cap);
 
+/* Sets the threads xcap computes with (its one pool; OpenBLAS is then kept to one thread
+ * so that two pools never spin at once); n <= 0 leaves them. Call it before captioning,
+ * not while another thread captions. Without it OpenBLAS uses its own threads. */
+void xcap_set_threads(int n);
+
+/* The OpenBLAS kernel set in use ("SkylakeX", "Haswell", "Prescott", ...). A Debian 12
+ * OpenBLAS on a processor newer than itself picks "Prescott" (SSE3, several times slower);
+ * setting OPENBLAS_CORETYPE=SkylakeX (or Haswell) in the environment before the program
+ * starts fixes it. The string is static. */
+const char *xcap_blas_kernels(void);
+
 #ifdef __cplusplus
 }
 #endif

@@ -1,7 +1,8 @@
 /* test_threads.c — the library from several threads: one shared read-only model, one
  * context per thread. Two threads caption the example images at once, a few rounds each,
  * and every caption (words, probabilities, attention maps) must equal, bit for bit, what
- * one context gives sequentially. Run it under ThreadSanitizer too:
+ * one context gives sequentially; and captioning on the pool's two threads (xcap_set_threads)
+ * agrees with one thread. Run it under ThreadSanitizer too:
  *   CC=clang cmake -S . -B build-tsan -DCMAKE_C_FLAGS=-fsanitize=thread \
  *     -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=thread && cmake --build build-tsan --target test_threads
  *   build-tsan/test_threads */
@@ -141,9 +142,49 @@ static void test_two_threads_match_sequential(void **state) {
     xcap_model_free(m);
 }
 
+/* Captions image path with a fresh context into cap (fails the test on an error). */
+static void caption_one(const xcap_model *m, const char *path, xcap_caption *cap) {
+    char err[512];
+    xcap_context *c = xcap_context_create(m, 1, err, sizeof err);
+    if (!c) fail_msg("%s", err);
+    xcap_params p = xcap_default_params();
+    if (xcap_caption_file(c, path, &p, cap) != 0) fail_msg("%s", xcap_context_error(c));
+    xcap_context_free(c);
+}
+
+/* xcap_set_threads: captioning on the pool's two threads gives the words of one thread,
+ * and probabilities and maps equal to rounding (the split products may round otherwise). */
+static void test_pool_threads_match_one_thread(void **state) {
+    (void)state;
+    char err[512];
+    xcap_model *m = xcap_model_load(source_path("models/shapes-S.safetensors"), err, sizeof err);
+    if (!m) fail_msg("%s", err);
+    assert_non_null(xcap_blas_kernels());
+    for (int i = 0; i < N_IMAGES; i++) {
+        char *path = strdup(source_path(IMAGES[i]));
+        assert_non_null(path);
+        xcap_caption one, two;
+        xcap_set_threads(1);
+        caption_one(m, path, &one);
+        xcap_set_threads(2);
+        caption_one(m, path, &two);
+        xcap_set_threads(1);
+        assert_string_equal(two.text, one.text);
+        assert_int_equal(two.n_words, one.n_words);
+        check_close(two.probs, one.probs, one.n_words, 1e-5, 1e-4);
+        assert_int_equal(map_floats(&two), map_floats(&one));
+        check_close(two.maps, one.maps, map_floats(&one), 1e-6, 1e-4);
+        xcap_caption_free(&one);
+        xcap_caption_free(&two);
+        free(path);
+    }
+    xcap_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_two_threads_match_sequential),
+        cmocka_unit_test(test_pool_threads_match_one_thread),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
