@@ -176,6 +176,11 @@ static void test_jpeg_undefined_tables_are_refused(void **state) {
     expect_refused(path, "(JPEG component 1 is in no scan)");
     write_bytes(path, cut, jpeg_edit(cut, jpg, n, 0, "\xff\xdd\x00\x04\x00\x01", 6)); /* DRI 1 */
     expect_refused(path, "(JPEG scan has 0 restart markers, its restart interval of 1 MCUs needs 15)");
+    memcpy(cut, jpg, n); /* component 1 names quantisation table 255 (the fuzzer's shift) */
+    for (size_t i = 2; i + 12 < n; i += 2 + ((size_t)cut[i + 2] << 8 | cut[i + 3]))
+        if (cut[i + 1] == 0xC0) cut[i + 12] = 255;
+    write_bytes(path, cut, n);
+    expect_refused(path, "(JPEG component 1 names quantisation table 255; there are 4)");
     write_bytes(path, cut, jpeg_edit(cut, jpg, n, 0, "\xff\xdd\x00\x04\x00\x10", 6)); /* DRI 16 */
     assert_int_equal(vis_image_load(&img, path, &err), 0); /* one interval: no RSTn needed */
     vis_image_free(&img);

@@ -151,6 +151,11 @@ static int check_scan(jpeg_state *st, const unsigned char *s, long len, char *wh
                      st->id[c]);
             return -1;
         }
+        if (st->tq[c] > 3) {
+            snprintf(why, cap, "JPEG component %d names quantisation table %d; there are 4",
+                     st->id[c], st->tq[c]);
+            return -1;
+        }
         if (!st->progressive && !(st->quant & 1u << st->tq[c])) {
             snprintf(why, cap, "JPEG component %d uses quantisation table %d, which no DQT defined",
                      st->id[c], st->tq[c]);
