@@ -6,8 +6,6 @@
 # test_alloc replaces malloc itself to count calls: valgrind is told to leave that copy
 # alone (--soname-synonyms=somalloc=nouserintercepts), so the counts stay real and memcheck
 # still sees every block through glibc's allocator, which the wrappers call.
-# XCAP_UNDER_VALGRIND=1 tells tests with a wall-clock limit (test_metrics' 5000-caption run)
-# to leave that one check out: valgrind runs the code some 50 times slower.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "valgrind.sh: valgrind is not installed" >&2; exit 1; }
@@ -17,7 +15,7 @@ cmake --build "$build" -j "$(nproc)" >/dev/null
 logs="$PWD/$build/valgrind"  # absolute: some tests chdir before starting xcap
 mkdir -p "$logs"
 filter="${1:-.}"
-export XCAP_SOURCE_DIR="$PWD" XCAP_BINARY="$PWD/$build/xcap" OPENBLAS_NUM_THREADS=1 XCAP_UNDER_VALGRIND=1
+export XCAP_SOURCE_DIR="$PWD" XCAP_BINARY="$PWD/$build/xcap" OPENBLAS_NUM_THREADS=1
 rc=0 passed=0 failed=0
 for exe in "$build"/test_*; do
   name="$(basename "$exe")"

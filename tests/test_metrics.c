@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 /* Fails unless |got - want| <= atol + rtol * |want| (doubles; check_close is float only). */
 #define check_double(got, want, atol, rtol) \
@@ -338,7 +337,8 @@ static void test_errors(void **state) {
     assert_int_equal(txt_exact_match(items, 2, &v, NULL), -1);  /* err may be NULL */
 }
 
-/* 5000 hypotheses x 2 references: correct where the answer is known, and fast. */
+/* 5000 hypotheses x 2 references: correct where the answer is known. (How fast is for a
+ * benchmark, not a timed test.) */
 static void test_scale(void **state) {
     (void)state;
     enum { N = 5000 };
@@ -359,21 +359,13 @@ static void test_scale(void **state) {
         refs[2 * i + 1] = text[i][1];
         items[i] = (txt_eval_item){text[i][0], refs + 2 * i, 2};  /* hypothesis = reference 0 */
     }
-    struct timespec t0, t1;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
     double em, bleu, cider;
     assert_int_equal(txt_exact_match(items, N, &em, NULL), 0);
     assert_int_equal(txt_bleu4(items, N, &bleu, NULL), 0);
     assert_int_equal(txt_cider_d(items, N, &cider, NULL), 0);
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    double secs = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
-    print_message("    5000 x 2 refs: exact match + BLEU-4 + CIDEr-D in %.3f s\n", secs);
     check_double(em, 1.0, 0, 0);
     check_double(bleu, 1.0, 1e-12, 0);
     assert_true(cider > 0.0 && cider < 10.0);
-    /* no time limit under valgrind (scripts/valgrind.sh sets XCAP_UNDER_VALGRIND): it runs
-     * the code some 50 times slower; everything else is checked there too */
-    if (!getenv("XCAP_UNDER_VALGRIND")) assert_true(secs < 2.0);
     free(text);
     free(refs);
     free(items);

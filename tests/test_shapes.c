@@ -8,7 +8,6 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "tests/util/check.h"
@@ -371,22 +370,6 @@ static void test_errors_and_names(void **state) {
     assert_false(vis_pair_is_heldout(VIS_COLOUR_ORANGE, VIS_SHAPE_STAR));
 }
 
-/* Generation is fast enough to run inside training (target: well under 1 ms at 96×96). */
-static void test_speed(void **state) {
-    (void)state;
-    vis_scene s = {0};
-    const int n = 2000;
-    struct timespec a, b;
-    clock_gettime(CLOCK_MONOTONIC, &a);
-    for (int i = 0; i < n; i++)
-        gen(&s, vis_scene_seed(17, (uint64_t)i), VIS_SPLIT_TRAIN, W96, W96, 0);
-    clock_gettime(CLOCK_MONOTONIC, &b);
-    double us = ((double)(b.tv_sec - a.tv_sec) * 1e9 + (double)(b.tv_nsec - a.tv_nsec)) / 1e3 / n;
-    print_message("shapes: %.1f us per 96x96 scene\n", us);
-    assert_true(us < 5000.0);   /* generous: sanitizer and debug builds are slower */
-    vis_scene_free(&s);
-}
-
 /* Reads a whole file into a NUL-terminated buffer. */
 static char *read_text(const char *path) {
     FILE *f = fopen(path, "rb");
@@ -600,7 +583,6 @@ int main(void) {
         cmocka_unit_test(test_splits),
         cmocka_unit_test(test_non_square),
         cmocka_unit_test(test_errors_and_names),
-        cmocka_unit_test(test_speed),
         cmocka_unit_test(test_export),
         cmocka_unit_test(test_cli),
     };
