@@ -42,6 +42,7 @@ def label(frames):
         kind = "sgemm, projections" if lin else "sgemm, per-head QK^T / PV"
         if not module:
             kind = ("sgemm, decode-step projections" if "txt_decoder_step" in mine else
+                    "sgemm, cross-attention K/V of the image" if "txt_decoder_prepare_cross" in mine else
                     "sgemm, patch / edge embedding" if part.startswith("encoder") else
                     "sgemm, vocabulary head")
     else:

@@ -6,6 +6,7 @@
 #   bash bench/profile.sh                      # preset M, 1 thread
 #   PRESET=S THREADS=2 XCAP=build/xcap bash bench/profile.sh
 #   CPU=1 THREADS=2 bash bench/profile.sh      # every thread's CPU time by innermost function
+#   ROOT=bench_caption_cached PRESET=S bash bench/profile.sh   # a cached caption instead
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 xcap=${XCAP:-$root/build-bench/xcap}
@@ -13,6 +14,7 @@ preset=${PRESET:-M}
 threads=${THREADS:-1}
 out=${OUT:-$root/bench/out}
 tag=${TAG:-$preset-$threads}
+root_fn=${ROOT:-xcap_trainer_step}  # samples inside this function are charged
 if ! command -v perf >/dev/null 2>&1; then
   echo "bench/profile.sh: perf is not installed (Debian: apt-get install linux-perf)" >&2
   exit 1
@@ -25,4 +27,4 @@ export OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-$core}
 perf record -q -F 250 --call-graph dwarf,8192 -o "$out/perf-$tag.data" -- \
   "$xcap" bench --preset "$preset" --threads "$threads" --min-time 4 >/dev/null 2>&1
 perf script -i "$out/perf-$tag.data" -F tid,period,ip,sym 2>/dev/null \
-  | /usr/bin/python3 "$root/bench/perf_ops.py" ${CPU:+--cpu} xcap_trainer_step | tee "$out/profile-$tag.txt"
+  | /usr/bin/python3 "$root/bench/perf_ops.py" ${CPU:+--cpu} "$root_fn" | tee "$out/profile-$tag.txt"

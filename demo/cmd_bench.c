@@ -25,7 +25,7 @@ static const char usage_text[] =
     "usage: xcap bench [--preset S,M] [--threads 1,2] [--min-time SEC] [--json FILE|-]\n"
     "\n"
     "Measures presets with random weights (xcap_model_create; seed --seed) at each thread\n"
-    "count (OpenBLAS's pool, the only one xcap uses):\n"
+    "count (xcap's one thread pool; OpenBLAS runs on one thread inside it):\n"
     "  train      images/s of a training step at batch --batch (default 32) on shapes-world\n"
     "             scenes made once: forward, loss, backward, clipping, AdamW\n"
     "  forward    images/s of the teacher-forced forward pass and loss, same batch\n"
