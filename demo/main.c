@@ -57,7 +57,7 @@ int main(int argc, char **argv) {
         return 0;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("xcap 0.1.0\nOpenBLAS kernels: %s\n", nn_blas_core());
+        printf("xcap %s\nOpenBLAS kernels: %s\n", XCAP_VERSION, nn_blas_core());
         return 0;
     }
     for (size_t i = 0; i < sizeof COMMANDS / sizeof *COMMANDS; i++)
