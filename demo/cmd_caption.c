@@ -29,8 +29,9 @@ static const char usage_text[] =
     "usage: xcap caption [options] IMAGE|DIR ...\n"
     "\n"
     "Captions images and prints the caption; with several images (or a folder) one line\n"
-    "per image, 'path<TAB>caption', in input order. A folder is read for png, jpg, jpeg,\n"
-    "bmp, tga and gif files (any case), sorted by name.\n"
+    "per image, 'path<TAB>caption', in input order (a backslash, tab, newline or carriage\n"
+    "return in the path is written \\\\, \\t, \\n or \\r). A folder is read for png, jpg,\n"
+    "jpeg, bmp, tga and gif files (any case), sorted by name.\n"
     "\n"
     "model and decoding:\n"
     "  --model FILE        model (default: $XCAP_MODEL, else models/shapes-S.safetensors\n"
@@ -365,6 +366,17 @@ static int join_path(char *out, const char *dir, const char *name, nn_error *err
     return 0;
 }
 
+/* Prints path to stdout with a backslash, tab, newline or carriage return written as \\,
+ * \t, \n or \r, so that a 'path<TAB>caption' line stays one line of two fields. */
+static void print_path_escaped(const char *path) {
+    for (const char *p = path; *p; p++) {
+        const char *esc = *p == '\\' ? "\\\\" : *p == '\t' ? "\\t" : *p == '\n' ? "\\n"
+                        : *p == '\r' ? "\\r" : NULL;
+        if (esc) fputs(esc, stdout);
+        else putchar(*p);
+    }
+}
+
 /* Everything that follows one captioned image: the line on stdout, overlays, JSON, HTML.
  * Returns -1 (with err) when an output cannot be written. */
 static int emit(caption_run *r, const input_item *it, const vis_image *img, const xcap_caption *cap,
@@ -372,7 +384,10 @@ static int emit(caption_run *r, const input_item *it, const vis_image *img, cons
     const caption_opts *o = r->o;
     if (!(o->json && strcmp(o->json, "-") == 0)) {
         if (r->single) printf("%s\n", cap->text);
-        else printf("%s\t%s\n", it->path, cap->text);
+        else {
+            print_path_escaped(it->path);
+            printf("\t%s\n", cap->text);
+        }
     }
     size_t N = cap->grid_w * cap->grid_h;
     float *sel = malloc((cap->n_words ? cap->n_words : 1) * N * sizeof *sel);

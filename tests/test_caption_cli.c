@@ -566,17 +566,30 @@ static void test_hostile_names(void **state) {
     fixture *fx = *state;
     const char *in = in_tmp(fx, "in"), *out = in_tmp(fx, "out");
     assert_int_equal(mkdir(in, 0777), 0);
-    const char *names[] = {"a b;$(x).png", "a_b;$(x).png", "..png", "line\nbreak.png"};
-    char paths[4][4300];
-    for (int i = 0; i < 4; i++) {
+    const char *names[] = {"a b;$(x).png", "a_b;$(x).png", "..png", "line\nbreak.png",
+                           "tab\tback\\slash.png"};
+    char paths[5][4300];
+    for (int i = 0; i < 5; i++) {
         snprintf(paths[i], sizeof paths[i], "%s/%s", in, names[i]);
         write_png(paths[i], 48, 32, (unsigned)i);
     }
     char up[4400]; /* a path through "../" */
     snprintf(up, sizeof up, "%s/../in/%s", in, names[0]);
-    const char *args[] = {"--overlays", out, paths[0], paths[1], paths[2], paths[3], up, NULL};
+    const char *args[] = {"--overlays", out, paths[0], paths[1], paths[2], paths[3], paths[4],
+                          up, NULL};
     run_result r = run_caption(fx, args);
     assert_int_equal(r.code, 0);
+    /* one 'path<TAB>caption' line an image: the newline, tab and backslash are escaped */
+    size_t lines = 0;
+    for (const char *l = r.out; *l; lines++) {
+        const char *end = strchr(l, '\n'), *tab = strchr(l, '\t');
+        assert_non_null(end);
+        assert_true(tab && tab < end && !memchr(tab + 1, '\t', (size_t)(end - tab - 1)));
+        l = end + 1;
+    }
+    assert_int_equal(lines, 6);
+    assert_non_null(strstr(r.out, "/line\\nbreak.png\t"));
+    assert_non_null(strstr(r.out, "/tab\\tback\\\\slash.png\t"));
     run_free(&r);
     /* tmp holds only in/ and out/ (and the run's own capture files, removed) */
     DIR *d = opendir(fx->tmp);
@@ -592,8 +605,8 @@ static void test_hostile_names(void **state) {
     d = opendir(in);
     while ((e = readdir(d)) != NULL) n_in += strcmp(e->d_name, ".") && strcmp(e->d_name, "..");
     closedir(d);
-    assert_int_equal(n_in, 4);
-    /* out/ holds five safe, distinct folders, each with a strip */
+    assert_int_equal(n_in, 5);
+    /* out/ holds six safe, distinct folders, each with a strip */
     size_t n_out = 0;
     d = opendir(out);
     while ((e = readdir(d)) != NULL) {
@@ -606,7 +619,7 @@ static void test_hostile_names(void **state) {
         n_out++;
     }
     closedir(d);
-    assert_int_equal(n_out, 5);
+    assert_int_equal(n_out, 6);
 }
 
 /* Whether s is well-formed UTF-8 (no overlong forms, surrogates or code points past U+10FFFF). */
