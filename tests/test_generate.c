@@ -20,6 +20,9 @@ typedef struct {
     int w, h;
 } world;
 
+/* Whether generation may emit token id v: never <pad>, <bos> or <unk>. */
+static int generated(size_t v) { return v >= TXT_EOS && v != TXT_UNK; }
+
 static int setup(void **state) {
     world *w = calloc(1, sizeof *w);
     w->m = fixture_model();
@@ -90,13 +93,14 @@ static void check_against_full_pass(world *w, int img, const xcap_caption *cap, 
     xcap_batch_forward(&b, w->m);
     for (size_t t = 0; t < n; t++) {
         const float *logits = b.dec.logits + t * V;
-        size_t best = TXT_EOS;  /* <pad> and <bos> are never generated */
+        size_t best = TXT_EOS;  /* <pad>, <bos> and <unk> are never generated */
         double mx = logits[TXT_EOS], z = 0.0;
         for (size_t v = TXT_EOS; v < V; v++) {
+            if (!generated(v)) continue;
             if (logits[v] > logits[best]) best = v;
             mx = logits[v] > mx ? logits[v] : mx;
         }
-        for (size_t v = TXT_EOS; v < V; v++) z += exp(logits[v] - mx);
+        for (size_t v = TXT_EOS; v < V; v++) z += generated(v) ? exp(logits[v] - mx) : 0.0;
         if (greedy) assert_int_equal((int)best, ids[t]);
         float prob = (float)(exp(logits[ids[t]] - mx) / z);
         check_close(&cap->probs[t], &prob, 1, 1e-5, 1e-4);
@@ -251,12 +255,13 @@ static void test_beam_one_equals_greedy(void **state) {
     assert_true(ended_early); /* the <eos> path was compared too */
 }
 
-/* log-softmax of logits [v] into out with <pad> and <bos> excluded (as generation does). */
+/* log-softmax of logits [v] into out with <pad>, <bos> and <unk> excluded (as generation
+ * does). */
 static void log_probs(float *out, const float *logits, size_t v) {
     double mx = -INFINITY, sum = 0.0;
-    for (size_t i = TXT_EOS; i < v; i++) mx = logits[i] > mx ? logits[i] : mx;
-    for (size_t i = TXT_EOS; i < v; i++) sum += exp(logits[i] - mx);
-    for (size_t i = 0; i < v; i++) out[i] = i < TXT_EOS ? -INFINITY : (float)(logits[i] - mx - log(sum));
+    for (size_t i = TXT_EOS; i < v; i++) mx = generated(i) && logits[i] > mx ? logits[i] : mx;
+    for (size_t i = TXT_EOS; i < v; i++) sum += generated(i) ? exp(logits[i] - mx) : 0.0;
+    for (size_t i = 0; i < v; i++) out[i] = !generated(i) ? -INFINITY : (float)(logits[i] - mx - log(sum));
 }
 
 /* The best hypothesis of at most two tokens whose first token is among the RIG_BEAM most
@@ -279,7 +284,7 @@ static void best_two_token(hypothesis *norm, hypothesis *raw, rig *g, const xcap
     for (size_t j = 0; j < RIG_BEAM; j++) { /* the RIG_BEAM most likely first tokens */
         int best = -1;
         for (size_t i = TXT_EOS; i < V; i++)
-            if (!used[i] && (best < 0 || lp0[i] > lp0[best])) best = (int)i;
+            if (generated(i) && !used[i] && (best < 0 || lp0[i] > lp0[best])) best = (int)i;
         used[best] = 1;
         first[j] = row_tok[j] = best;
     }
@@ -294,6 +299,7 @@ static void best_two_token(hypothesis *norm, hypothesis *raw, rig *g, const xcap
         }
         log_probs(lp1, g->cache.logits + j * V, V);
         for (size_t x = TXT_EOS; x < V; x++) {
+            if (!generated(x)) continue;
             double sum = (double)lp0[first[j]] + lp1[x];
             hypothesis h = {{first[j], (int)x}, 2, sum / 2.0};
             if (h.score > norm->score) *norm = h;
@@ -515,6 +521,27 @@ static void test_bad_params_are_refused(void **state) {
     assert_int_equal(xcap_caption_rgb(w->ctx, w->img[0], 0, w->h, &p, &a), -1);
 }
 
+/* <unk> is never generated, even when the model prefers it to every word: greedy, beam
+ * and sampled captions with its logit pushed far above the rest. */
+static void test_unk_is_never_generated(void **state) {
+    world *w = *state;
+    float *unk_bias = w->m->params + w->m->dec.head_b + TXT_UNK;
+    const float kept = *unk_bias;
+    *unk_bias = 1e4f;
+    xcap_params ps[3] = {xcap_default_params(), xcap_default_params(), xcap_default_params()};
+    ps[1].beam = 3;
+    ps[2].temperature = 1.0f;
+    ps[2].seed = 7;
+    for (int k = 0; k < 3; k++) {
+        xcap_caption cap;
+        caption(w, 0, &ps[k], &cap);
+        assert_true(cap.n_words > 0);
+        for (size_t i = 0; i < cap.n_words; i++) assert_string_not_equal(cap.words[i], "<unk>");
+        xcap_caption_free(&cap);
+    }
+    *unk_bias = kept;
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cached_equals_full_recompute),
@@ -529,6 +556,7 @@ int main(void) {
         cmocka_unit_test(test_batch_equals_single),
         cmocka_unit_test(test_special_tokens_never_generated),
         cmocka_unit_test(test_max_tokens_limits_length),
+        cmocka_unit_test(test_unk_is_never_generated),
         cmocka_unit_test(test_bad_params_are_refused),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -38,11 +38,13 @@ void txt_gen_result_take(txt_gen_result *r, nn_arena *ar, const txt_decoder_dims
     r->logprob = 0.0f;
 }
 
-/* <pad> and <bos> are never generated: their logits become -INFINITY for `rows` rows. */
+/* <pad>, <bos> and <unk> are never generated (a caption has no use for "a word not in the
+ * vocabulary"): their logits become -INFINITY for `rows` rows. */
 static void forbid_special(float *logits, size_t rows, size_t v) {
     for (size_t r = 0; r < rows; r++) {
         logits[r * v + TXT_PAD] = -INFINITY;
         logits[r * v + TXT_BOS] = -INFINITY;
+        logits[r * v + TXT_UNK] = -INFINITY;
     }
 }
 

@@ -1,6 +1,7 @@
 /* generate.h — caption generation over a txt_decoder_cache: greedy, beam search
  * (width k, length-normalised score, each beam with its own attention history) and
- * sampling (temperature, top-k, top-p). Stops at <eos> or max_tokens.
+ * sampling (temperature, top-k, top-p). Stops at <eos> or max_tokens; <pad>, <bos> and
+ * <unk> are never generated.
  *
  * The caller prepares the cache's cross-attention K/V for the images first
  * (txt_decoder_prepare_cross). Randomness comes in from the caller: the sampler
