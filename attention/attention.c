@@ -6,6 +6,7 @@
 #include "nn/ops.h"
 #include "nn/pool.h"
 #include "nn/reduce.h"
+#include "nn/simd.h"
 
 void attn_layout(attn_weights *w, nn_layout *L, const char *prefix, size_t d, float out_std) {
     /* wq, wk, wv are adjacent (and bq, bk, bv) so a fused QKV product is possible */
@@ -167,14 +168,91 @@ double attn_target_loss(size_t *rows, const float *probs, const attn_target *tg,
     return sum;
 }
 
-void attn_step(float *ctx, float *probs, const float *q, const float *k, const float *v,
-               size_t n_keys, size_t d, size_t heads) {
+/* Keys (scores) or value channels (weighted sum) per accumulator of attn_step; four
+ * accumulators are kept at once so that the additions do not wait on each other. */
+#define TILE 16
+
+/* One head's scores: p[j] = scale * sum_c qh[c] kh[c * ldkt + j] for j < n, summed over c
+ * in order for every j (the tiling does not change the bits). */
+__attribute__((always_inline)) static inline void step_scores(float *restrict p, const float *restrict qh,
+                               const float *restrict kh, size_t ldkt, size_t n, size_t dh,
+                               float scale) {
+    size_t j = 0;
+    for (; j + 4 * TILE <= n; j += 4 * TILE) {
+        float a0[TILE] = {0}, a1[TILE] = {0}, a2[TILE] = {0}, a3[TILE] = {0};
+        for (size_t c = 0; c < dh; c++) {
+            const float qc = qh[c];
+            const float *restrict r = kh + c * ldkt + j;
+            for (size_t k = 0; k < TILE; k++) {
+                a0[k] += qc * r[k];
+                a1[k] += qc * r[TILE + k];
+                a2[k] += qc * r[2 * TILE + k];
+                a3[k] += qc * r[3 * TILE + k];
+            }
+        }
+        for (size_t k = 0; k < TILE; k++) {
+            p[j + k] = a0[k] * scale;
+            p[j + TILE + k] = a1[k] * scale;
+            p[j + 2 * TILE + k] = a2[k] * scale;
+            p[j + 3 * TILE + k] = a3[k] * scale;
+        }
+    }
+    for (; j + TILE <= n; j += TILE) {
+        float a0[TILE] = {0};
+        for (size_t c = 0; c < dh; c++) {
+            const float qc = qh[c];
+            const float *restrict r = kh + c * ldkt + j;
+            for (size_t k = 0; k < TILE; k++) a0[k] += qc * r[k];
+        }
+        for (size_t k = 0; k < TILE; k++) p[j + k] = a0[k] * scale;
+    }
+    for (; j < n; j++) {
+        float a = 0.0f;
+        for (size_t c = 0; c < dh; c++) a += qh[c] * kh[c * ldkt + j];
+        p[j] = a * scale;
+    }
+}
+
+/* One head's weighted sum of values: o[c] = sum_j p[j] vh[j * d + c] for c < dh. Key j
+ * goes to accumulator j % 4 (in key order), and the four are added pairwise at the end. */
+__attribute__((always_inline)) static inline void step_values(float *restrict o, const float *restrict p,
+                               const float *restrict vh, size_t d, size_t n, size_t dh) {
+    size_t c0 = 0;
+    for (; c0 + TILE <= dh; c0 += TILE) {
+        float a0[TILE] = {0}, a1[TILE] = {0}, a2[TILE] = {0}, a3[TILE] = {0};
+        const float *restrict vb = vh + c0;
+        size_t j = 0;
+        for (; j + 4 <= n; j += 4) {
+            const float p0 = p[j], p1 = p[j + 1], p2 = p[j + 2], p3 = p[j + 3];
+            const float *restrict r0 = vb + j * d, *restrict r1 = r0 + d;
+            const float *restrict r2 = r1 + d, *restrict r3 = r2 + d;
+            for (size_t k = 0; k < TILE; k++) {
+                a0[k] += p0 * r0[k];
+                a1[k] += p1 * r1[k];
+                a2[k] += p2 * r2[k];
+                a3[k] += p3 * r3[k];
+            }
+        }
+        for (; j < n; j++)
+            for (size_t k = 0; k < TILE; k++) a0[k] += p[j] * vb[j * d + k];
+        for (size_t k = 0; k < TILE; k++) o[c0 + k] = (a0[k] + a1[k]) + (a2[k] + a3[k]);
+    }
+    for (; c0 < dh; c0++) {
+        float a = 0.0f;
+        for (size_t j = 0; j < n; j++) a += p[j] * vh[j * d + c0];
+        o[c0] = a;
+    }
+}
+
+NN_VECTOR_CLONES
+void attn_step(float *restrict ctx, float *restrict probs, const float *restrict q,
+               const float *restrict kt, size_t ldkt, const float *restrict v, size_t n_keys,
+               size_t d, size_t heads) {
     const size_t dh = d / heads;
     const float scale = 1.0f / sqrtf((float)dh);
-    for (size_t h = 0; h < heads; h++) {
-        float *p = probs + h * n_keys;
-        nn_gemm(p, q + h * dh, k + h * dh, 0, 1, 1, n_keys, dh, d, d, n_keys, scale, 0.0f);
-        nn_softmax_forward(p, p, 1, n_keys);
-        nn_gemm(ctx + h * dh, p, v + h * dh, 0, 0, 1, dh, n_keys, n_keys, d, d, 1.0f, 0.0f);
-    }
+    for (size_t h = 0; h < heads; h++)
+        step_scores(probs + h * n_keys, q + h * dh, kt + h * dh * ldkt, ldkt, n_keys, dh, scale);
+    nn_softmax_forward(probs, probs, heads, n_keys);
+    for (size_t h = 0; h < heads; h++)
+        step_values(ctx + h * dh, probs + h * n_keys, v + h * dh, d, n_keys, dh);
 }

@@ -74,10 +74,13 @@ void attn_backward(float *dxq, float *dxkv, float *grads, const float *dout, con
 double attn_target_loss(size_t *rows, const float *probs, const attn_target *tg,
                         const attn_shape *s);
 
-/* One decode step for one query: q [d] (already projected) against n_keys cached
- * keys K and values V ([n_keys, d] each, projected). Writes probs [H, n_keys] and
- * ctx [d] (heads concatenated, before the output projection). */
-void attn_step(float *ctx, float *probs, const float *q, const float *k, const float *v,
-               size_t n_keys, size_t d, size_t heads);
+/* One decode step for one query, every head at once: q [d] (already projected) against
+ * n_keys cached keys and values. The keys are kept transposed: kt holds d rows, ldkt
+ * floats apart, and row c holds channel c of every key (so a head's scores are sums of
+ * contiguous rows, with no reduction across lanes); v is [n_keys, d]. Writes probs
+ * [H, n_keys] and ctx [d] (heads concatenated, before the output projection). Plain loops,
+ * not sgemm: a one-row product per head costs more in call overhead than in arithmetic. */
+void attn_step(float *ctx, float *probs, const float *q, const float *kt, size_t ldkt,
+               const float *v, size_t n_keys, size_t d, size_t heads);
 
 #endif

@@ -375,9 +375,10 @@ static void test_self_attention_masked_backward_fd(void **state) {
 
 /* One decode step against the matching row of the full forward: causal self-attention
  * (query i sees keys 0..i) and cross-attention (every query sees all N keys). */
-static void step_case(int causal, int self, size_t T, size_t N, uint64_t seed) {
+static void step_case(int causal, int self, size_t T, size_t N, size_t d, size_t H,
+                      uint64_t seed) {
     attn_world W;
-    size_t B = 2, d = 8, H = 2;
+    size_t B = 2;
     attn_world_init(&W, B, T, N, d, H, causal, NULL, self, seed);
     attn_world_fwd(&W, W.out);
     float *Q = fbuf(B * T * d), *K = fbuf(B * N * d), *V = fbuf(B * N * d);
@@ -386,24 +387,33 @@ static void step_case(int causal, int self, size_t T, size_t N, uint64_t seed) {
     nn_linear_forward(K, W.xkv, P + W.w.wk, P + W.w.bk, B * N, d, d);
     nn_linear_forward(V, W.xkv, P + W.w.wv, P + W.w.bv, B * N, d, d);
     float *ctx = fbuf(d), *probs = fbuf(H * N), *want = fbuf(H * N);
+    const size_t ldkt = N + 3;  /* a row stride wider than the keys, as in the caches */
+    float *Kt = fbuf(d * ldkt);
     for (size_t b = 0; b < B; b++)
         for (size_t i = 0; i < T; i++) {
             size_t nk = causal ? i + 1 : N;
+            for (size_t k = 0; k < d * ldkt; k++) Kt[k] = NAN;  /* only keys 0..nk-1 set */
+            for (size_t j = 0; j < nk; j++)
+                for (size_t c = 0; c < d; c++) Kt[c * ldkt + j] = K[(b * N + j) * d + c];
             for (size_t k = 0; k < d; k++) ctx[k] = NAN;
-            attn_step(ctx, probs, Q + (b * T + i) * d, K + b * N * d, V + b * N * d, nk, d, H);
+            attn_step(ctx, probs, Q + (b * T + i) * d, Kt, ldkt, V + b * N * d, nk, d, H);
             for (size_t h = 0; h < H; h++)
                 memcpy(want + h * nk, W.a.probs + ((b * H + h) * T + i) * N, nk * sizeof(float));
             check_close(probs, want, H * nk, 1e-6, 1e-5);
             check_close(ctx, W.a.ctx + (b * T + i) * d, d, 1e-6, 1e-5);
         }
-    free(Q), free(K), free(V), free(ctx), free(probs), free(want);
+    free(Q), free(K), free(V), free(Kt), free(ctx), free(probs), free(want);
     attn_world_free(&W);
 }
 
 static void test_attn_step_matches_forward(void **state) {
     (void)state;
-    step_case(1, 1, 5, 5, 107);  /* self-attention with a growing cache */
-    step_case(0, 0, 3, 7, 108);  /* cross-attention against the whole memory */
+    step_case(1, 1, 5, 5, 8, 2, 107);  /* self-attention with a growing cache */
+    step_case(0, 0, 3, 7, 8, 2, 108);  /* cross-attention against the whole memory */
+    /* heads of 32 channels and 85 keys: attn_step's tiles of 4 x 16 keys, of 16 keys and
+     * single keys, and its 16-channel value tiles with a key count not a multiple of 4 */
+    step_case(0, 0, 2, 85, 64, 2, 109);
+    step_case(1, 1, 70, 70, 48, 3, 110);  /* a causal cache through every tile size */
 }
 
 /* ---- tests: pre-LN sublayers ------------------------------------------------------------ */

@@ -88,9 +88,14 @@ attn_shape txt_decoder_cross_shape(const txt_decoder_dims *dm, size_t batch, siz
 
 typedef struct {
     size_t rows_max, images_max;
-    float *self_k, *self_v;    /* [L, rows_max, max_tokens, d] */
-    float *cross_k, *cross_v;  /* [L, images_max, N, d] */
-    float *x, *h, *q, *kv, *ctx, *tmp;  /* [rows_max, d] */
+    /* keys are kept transposed (channel-major) for attn_step: */
+    float *self_kt;            /* [L, rows_max, d, max_tokens] */
+    float *self_v;             /* [L, rows_max, max_tokens, d] */
+    float *cross_kt;           /* [L, d, images_max * N]: row c holds channel c of every
+                                  image's keys, image i at columns i*N .. i*N+N-1 */
+    float *cross_v;            /* [L, images_max, N, d] */
+    float *x, *h, *q, *ctx, *tmp;  /* [rows_max, d] */
+    float *qkv;                /* [rows_max, 3d]: the fused self-attention projection */
     float *mean, *rstd;        /* [rows_max] */
     float *ff;                 /* [rows_max, ff] */
     float *self_probs;         /* [rows_max, H, max_tokens] */

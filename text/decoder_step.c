@@ -10,14 +10,14 @@ void txt_decoder_cache_take(txt_decoder_cache *c, nn_arena *ar, const txt_decode
     size_t L = dm->layers, d = dm->d, T = dm->max_tokens, N = dm->n_patches;
     c->rows_max = rows_max;
     c->images_max = images_max;
-    c->self_k = nn_arena_take(ar, L * rows_max * T * d);
+    c->self_kt = nn_arena_take(ar, L * rows_max * d * T);
     c->self_v = nn_arena_take(ar, L * rows_max * T * d);
-    c->cross_k = nn_arena_take(ar, L * images_max * N * d);
+    c->cross_kt = nn_arena_take(ar, L * d * images_max * N);
     c->cross_v = nn_arena_take(ar, L * images_max * N * d);
     c->x = nn_arena_take(ar, rows_max * d);
     c->h = nn_arena_take(ar, rows_max * d);
     c->q = nn_arena_take(ar, rows_max * d);
-    c->kv = nn_arena_take(ar, rows_max * d);
+    c->qkv = nn_arena_take(ar, rows_max * 3 * d);
     c->ctx = nn_arena_take(ar, rows_max * d);
     c->tmp = nn_arena_take(ar, rows_max * d);
     c->mean = nn_arena_take(ar, rows_max);
@@ -33,12 +33,17 @@ void txt_decoder_prepare_cross(txt_decoder_cache *c, const float *memory, size_t
                                const float *params, const txt_decoder_weights *w,
                                const txt_decoder_dims *dm) {
     size_t N = dm->n_patches, d = dm->d, per_layer = c->images_max * N * d;
+    size_t cols = n_images * N, ldkt = c->images_max * N;
     for (size_t i = 0; i < dm->layers; i++) {
         const attn_weights *aw = &w->layer[i].cross.attn;
-        nn_linear_forward(c->cross_k + i * per_layer, memory, params + aw->wk, params + aw->bk,
-                          n_images * N, d, d);
+        /* K transposed, Wk memory^T + bk: row c starts as bk[c], the product is added */
+        float *kt = c->cross_kt + i * per_layer;
+        const float *bk = params + aw->bk;
+        for (size_t ch = 0; ch < d; ch++)
+            for (size_t j = 0; j < cols; j++) kt[ch * ldkt + j] = bk[ch];
+        nn_gemm(kt, params + aw->wk, memory, 0, 1, d, cols, d, d, d, ldkt, 1.0f, 1.0f);
         nn_linear_forward(c->cross_v + i * per_layer, memory, params + aw->wv, params + aw->bv,
-                          n_images * N, d, d);
+                          cols, d, d);
     }
 }
 
@@ -71,8 +76,9 @@ static void self_attention_rows(void *ctx, size_t begin, size_t end) {
     const size_t d = j->dm->d, H = j->dm->heads, T = j->dm->max_tokens;
     const size_t layer = j->layer * c->rows_max * T * d;
     for (size_t r = begin; r < end; r++)
-        attn_step(c->ctx + r * d, c->self_probs + r * H * T, c->q + r * d,
-                  c->self_k + layer + r * T * d, c->self_v + layer + r * T * d, j->pos + 1, d, H);
+        attn_step(c->ctx + r * d, c->self_probs + r * H * T, c->qkv + r * 3 * d,
+                  c->self_kt + layer + r * d * T, T, c->self_v + layer + r * T * d, j->pos + 1,
+                  d, H);
 }
 
 static void cross_attention_rows(void *ctx, size_t begin, size_t end) {
@@ -83,7 +89,8 @@ static void cross_attention_rows(void *ctx, size_t begin, size_t end) {
     for (size_t r = begin; r < end; r++) {
         size_t img = (size_t)j->image_of_row[r];
         attn_step(c->ctx + r * d, c->cross_probs + (r * L + j->layer) * H * N, c->q + r * d,
-                  c->cross_k + layer + img * N * d, c->cross_v + layer + img * N * d, N, d, H);
+                  c->cross_kt + layer + img * N, c->images_max * N,
+                  c->cross_v + layer + img * N * d, N, d, H);
     }
 }
 
@@ -101,16 +108,17 @@ void txt_decoder_step(txt_decoder_cache *c, const int *tokens, const int *image_
     for (size_t i = 0; i < L; i++) {
         const txt_decoder_layer *ly = &w->layer[i];
         const attn_weights *sa = &ly->self.attn, *xa = &ly->cross.attn;
-        float *sk = c->self_k + i * self_layer, *sv = c->self_v + i * self_layer;
-        /* causal self-attention: append this position's K and V, attend to 0..pos */
+        float *skt = c->self_kt + i * self_layer, *sv = c->self_v + i * self_layer;
+        /* causal self-attention: Q, K and V in one product (wq, wk, wv are adjacent, and
+         * bq, bk, bv), append this position's K (as a column) and V, attend to 0..pos */
         norm_rows(c, params, &ly->self.ln, rows, d);
-        nn_linear_forward(c->q, c->h, params + sa->wq, params + sa->bq, rows, d, d);
-        nn_linear_forward(c->kv, c->h, params + sa->wk, params + sa->bk, rows, d, d);
-        for (size_t r = 0; r < rows; r++)
-            memcpy(sk + (r * T + pos) * d, c->kv + r * d, d * sizeof(float));
-        nn_linear_forward(c->kv, c->h, params + sa->wv, params + sa->bv, rows, d, d);
-        for (size_t r = 0; r < rows; r++)
-            memcpy(sv + (r * T + pos) * d, c->kv + r * d, d * sizeof(float));
+        nn_linear_forward(c->qkv, c->h, params + sa->wq, params + sa->bq, rows, d, 3 * d);
+        for (size_t r = 0; r < rows; r++) {
+            const float *k = c->qkv + r * 3 * d + d;
+            float *kt = skt + r * d * T + pos;
+            for (size_t ch = 0; ch < d; ch++) kt[ch * T] = k[ch];
+            memcpy(sv + (r * T + pos) * d, k + d, d * sizeof(float));
+        }
         step_job job = {c, image_of_row, dm, pos, i};
         nn_pool_for(rows, STEP_MIN_ROWS, self_attention_rows, &job);
         project_add(c, params, sa, rows, d);
@@ -134,14 +142,17 @@ void txt_decoder_step(txt_decoder_cache *c, const int *tokens, const int *image_
 void txt_decoder_cache_reorder(txt_decoder_cache *c, const int *parent, size_t rows, size_t len,
                                const txt_decoder_dims *dm) {
     const size_t d = dm->d, T = dm->max_tokens, layer = c->rows_max * T * d;
-    float *caches[2] = {c->self_k, c->self_v};
+    float *caches[2] = {c->self_kt, c->self_v};
+    /* V keeps positions 0..len-1 in its first len * d floats; the transposed K spreads
+     * them over all d rows, so its whole block is copied */
+    const size_t keep[2] = {T * d, len * d};
     for (size_t i = 0; i < dm->layers; i++)
         for (int kv = 0; kv < 2; kv++) {
             float *base = caches[kv] + i * layer;
             for (size_t r = 0; r < rows; r++)
                 memcpy(c->reorder + r * T * d, base + (size_t)parent[r] * T * d,
-                       len * d * sizeof(float));
+                       keep[kv] * sizeof(float));
             for (size_t r = 0; r < rows; r++)
-                memcpy(base + r * T * d, c->reorder + r * T * d, len * d * sizeof(float));
+                memcpy(base + r * T * d, c->reorder + r * T * d, keep[kv] * sizeof(float));
         }
 }
