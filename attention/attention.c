@@ -169,14 +169,15 @@ double attn_target_loss(size_t *rows, const float *probs, const attn_target *tg,
 }
 
 /* Keys (scores) or value channels (weighted sum) per accumulator of attn_step; four
- * accumulators are kept at once so that the additions do not wait on each other. */
+ * accumulators are kept at once so that the additions do not wait on each other. The two
+ * helpers are always inlined so that they are compiled for attn_step's vector clone. */
 #define TILE 16
 
 /* One head's scores: p[j] = scale * sum_c qh[c] kh[c * ldkt + j] for j < n, summed over c
  * in order for every j (the tiling does not change the bits). */
-__attribute__((always_inline)) static inline void step_scores(float *restrict p, const float *restrict qh,
-                               const float *restrict kh, size_t ldkt, size_t n, size_t dh,
-                               float scale) {
+__attribute__((always_inline)) static inline void step_scores(
+    float *restrict p, const float *restrict qh, const float *restrict kh, size_t ldkt, size_t n,
+    size_t dh, float scale) {
     size_t j = 0;
     for (; j + 4 * TILE <= n; j += 4 * TILE) {
         float a0[TILE] = {0}, a1[TILE] = {0}, a2[TILE] = {0}, a3[TILE] = {0};
@@ -215,8 +216,9 @@ __attribute__((always_inline)) static inline void step_scores(float *restrict p,
 
 /* One head's weighted sum of values: o[c] = sum_j p[j] vh[j * d + c] for c < dh. Key j
  * goes to accumulator j % 4 (in key order), and the four are added pairwise at the end. */
-__attribute__((always_inline)) static inline void step_values(float *restrict o, const float *restrict p,
-                               const float *restrict vh, size_t d, size_t n, size_t dh) {
+__attribute__((always_inline)) static inline void step_values(
+    float *restrict o, const float *restrict p, const float *restrict vh, size_t d, size_t n,
+    size_t dh) {
     size_t c0 = 0;
     for (; c0 + TILE <= dh; c0 += TILE) {
         float a0[TILE] = {0}, a1[TILE] = {0}, a2[TILE] = {0}, a3[TILE] = {0};

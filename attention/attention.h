@@ -79,7 +79,8 @@ double attn_target_loss(size_t *rows, const float *probs, const attn_target *tg,
  * floats apart, and row c holds channel c of every key (so a head's scores are sums of
  * contiguous rows, with no reduction across lanes); v is [n_keys, d]. Writes probs
  * [H, n_keys] and ctx [d] (heads concatenated, before the output projection). Plain loops,
- * not sgemm: a one-row product per head costs more in call overhead than in arithmetic. */
+ * not one sgemm call per head and product: a one-row product that small is mostly call
+ * overhead. */
 void attn_step(float *ctx, float *probs, const float *q, const float *kt, size_t ldkt,
                const float *v, size_t n_keys, size_t d, size_t heads);
 
