@@ -28,14 +28,17 @@ def targets(preset, key):
 
 
 def main():
-    xcap = json.load(open(sys.argv[1]))["results"]
+    xcap_doc = json.load(open(sys.argv[1]))
+    xcap = xcap_doc["results"]
     peers = []
     for path in sys.argv[2:]:
         doc = json.load(open(path))
         for r in doc["results"]:
             r["_policy"] = doc.get("omp_wait_policy") or "default"
             peers.append(r)
-    print("xcap / PyTorch (PyTorch: best of its runs per figure; policy in brackets)")
+    rounds = xcap_doc.get("rounds")
+    print("xcap / PyTorch (PyTorch: best of its runs per figure; policy in brackets"
+          + (f"; every figure the median of {rounds} rounds)" if rounds else ")"))
     print(f"{'':24}" + "".join(f" {x['preset'] + ' / ' + str(x['threads']) + ' thr':>22}"
                                for x in xcap))
     for label, key, higher in FIGURES:

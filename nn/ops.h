@@ -11,8 +11,10 @@
 
 /* The one GEMM of xcap (OpenBLAS cblas_sgemm, row-major):
  * C[M,N] = alpha * op(A)[M,K] op(B)[K,N] + beta * C, op = transpose when trans_* != 0.
- * With several threads (nn_set_threads) a large product is split by rows or columns of C
- * over the pool (nn/pool.h), each part one single-threaded sgemm: same bits as one call.
+ * With several threads (nn_set_threads) a large product is split by rows of C over the
+ * pool (nn/pool.h), and a one-row product (a decode step's) by columns, each part one
+ * single-threaded sgemm: the same bits as one call on OpenBLAS's SkylakeX and Haswell
+ * kernels (measured), within rounding elsewhere.
  * lda/ldb/ldc are the row strides of A, B, C as stored. */
 void nn_gemm(float *C, const float *A, const float *B, int trans_a, int trans_b, size_t M,
              size_t N, size_t K, size_t lda, size_t ldb, size_t ldc, float alpha, float beta);

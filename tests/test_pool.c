@@ -91,7 +91,7 @@ static float *random_values(size_t n, unsigned long long seed) {
 
 enum { ROWS = 300, D = 256, N = ROWS * D };
 
-/* Every output of the split kernels for one thread count, in out (N * 16 floats). */
+/* Every output of the split kernels for one thread count, in out (N * 17 floats). */
 static void run_kernels(float *out, int threads) {
     nn_pool_set_threads(threads);
     float *x = random_values(N, 1), *dy = random_values(N, 2), *w = random_values(D, 3),
@@ -138,6 +138,12 @@ static void run_kernels(float *out, int threads) {
     memcpy(o, x, N * sizeof *o);
     memcpy(o + N, dy, N * sizeof *o);
     nn_residual_backward(o, o + N, dy, N);
+    o += 2 * N;
+    /* one-row products (a decode step's), split by columns over the pool: W [D, D] as
+     * weights (transposed) and as a plain right-hand side, and a D-wide layer with bias */
+    nn_gemm(o, dy, x, 0, 1, 1, D, D, D, D, D, 1.0f, 0.0f);
+    nn_gemm(o + D, dy, x, 0, 0, 1, D, D, D, D, D, 1.0f, 0.0f);
+    nn_linear_forward(o + 2 * D, dy + D, x + N - D * D, b, 1, D, D);
     free(x);
     free(dy);
     free(w);
@@ -147,21 +153,23 @@ static void run_kernels(float *out, int threads) {
 
 static void test_same_bits_on_one_and_two_threads(void **state) {
     (void)state;
-    const size_t total = (size_t)N * 16;
+    const size_t total = (size_t)N * 17;
     float *one = calloc(total, sizeof *one), *two = calloc(total, sizeof *two);
     assert_non_null(one);
     assert_non_null(two);
     run_kernels(one, 1);
     run_kernels(two, 2);
-    /* block 8 is a linear layer's product, split by rows over the pool: the same bits
-     * when OpenBLAS's kernel for a part sums like the whole (SkylakeX does; Haswell's and
-     * Prescott's may not), so it is held to rounding; every other block to the bit */
-    const size_t product = 8;
+    /* block 8 is a linear layer's product split by rows over the pool, block 16 one-row
+     * products split by columns: the same bits when OpenBLAS's kernel for a part sums
+     * like the whole (SkylakeX does; Haswell's and Prescott's may not), so they are held
+     * to rounding; every other block to the bit */
+    const size_t product = 8, one_row = 16;
     for (size_t i = 0; i < total; i++)
-        if (i / N != product && memcmp(&one[i], &two[i], sizeof *one) != 0)
+        if (i / N != product && i / N != one_row && memcmp(&one[i], &two[i], sizeof *one) != 0)
             fail_msg("value %zu (block %zu) differs: %.9g on 1 thread, %.9g on 2", i, i / N,
                      one[i], two[i]);
     check_close(two + product * N, one + product * N, N, 2e-4, 1e-5);  /* terms up to 9, sums ~50 */
+    check_close(two + one_row * N, one + one_row * N, 3 * D, 2e-4, 1e-5);
     free(one);
     free(two);
 }
