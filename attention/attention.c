@@ -1,6 +1,8 @@
 /* attention.c — multi-head attention forward/backward and the cached decode step. */
 #include "attention/attention.h"
 
+#include "attention/attention_parts.h"
+
 #include <math.h>
 
 #include "nn/ops.h"
@@ -20,26 +22,47 @@ void attn_layout(attn_weights *w, nn_layout *L, const char *prefix, size_t d, fl
     w->bo = nn_layout_add(L, prefix, "bo", d, 0, 0, NN_INIT_ZERO, 0);
 }
 
+int attn_reassociation_pays(size_t t, size_t n, size_t d, size_t heads) {
+    double T = (double)t, N = (double)n, D = (double)d, H = (double)heads;
+    return T * D * D + H * T * N * D < N * D * D + T * N * D;
+}
+
 void attn_acts_take(attn_acts *a, nn_arena *ar, const attn_shape *s) {
     size_t bt = s->batch * s->t * s->d, bn = s->batch * s->n * s->d;
     a->q = nn_arena_take(ar, bt);
-    a->k = nn_arena_take(ar, bn);
-    a->v = nn_arena_take(ar, bn);
+    a->k = a->v = a->qk = a->pm = NULL;
+    if (s->reassociate) {
+        a->qk = nn_arena_take(ar, bt * s->heads);
+        a->pm = nn_arena_take(ar, bt * s->heads);
+    } else {
+        a->k = nn_arena_take(ar, bn);
+        a->v = nn_arena_take(ar, bn);
+    }
     a->probs = nn_arena_take(ar, s->batch * s->heads * s->t * s->n);
     a->ctx = nn_arena_take(ar, bt);
 }
 
-void attn_scratch_take(attn_scratch *sc, nn_arena *ar, const attn_shape *s) {
-    size_t bt = s->batch * s->t * s->d, bn = s->batch * s->n * s->d;
+static size_t max_size(size_t a, size_t b) { return a > b ? a : b; }
+
+void attn_scratch_take(attn_scratch *sc, nn_arena *ar, const attn_shape *shapes, size_t count) {
+    size_t bt = 0, bn = 0, bth = 0, probs = 0;
+    for (size_t i = 0; i < count; i++) {
+        const attn_shape *s = &shapes[i];
+        bt = max_size(bt, s->batch * s->t * s->d);
+        if (s->reassociate) bth = max_size(bth, s->batch * s->t * s->heads * s->d);
+        else bn = max_size(bn, s->batch * s->n * s->d);
+        probs = max_size(probs, s->batch * s->heads * s->t * s->n);
+    }
     sc->dctx = nn_arena_take(ar, bt);
     sc->dq = nn_arena_take(ar, bt);
-    sc->dk = nn_arena_take(ar, bn);
-    sc->dv = nn_arena_take(ar, bn);
-    sc->dprobs = nn_arena_take(ar, s->batch * s->heads * s->t * s->n);
+    sc->dk = bn ? nn_arena_take(ar, bn) : NULL;
+    sc->dv = bn ? nn_arena_take(ar, bn) : NULL;
+    sc->dqk = bth ? nn_arena_take(ar, bth) : NULL;
+    sc->dpm = bth ? nn_arena_take(ar, bth) : NULL;
+    sc->dprobs = nn_arena_take(ar, probs);
 }
 
-/* Sets masked scores of one [T, N] head matrix of sequence b to -INFINITY. */
-static void apply_mask(float *scores, const attn_shape *s, size_t b) {
+void attn_apply_mask(float *scores, const attn_shape *s, size_t b) {
     size_t limit = s->kv_len ? (size_t)s->kv_len[b] : s->n;
     if (!s->causal && limit >= s->n) return;
     for (size_t i = 0; i < s->t; i++) {
@@ -49,18 +72,10 @@ static void apply_mask(float *scores, const attn_shape *s, size_t b) {
     }
 }
 
-/* What the per-head work of one attention call needs (forward or backward). */
-typedef struct {
-    const attn_acts *a;
-    attn_scratch *sc;
-    const attn_shape *s;
-    float scale;
-} heads_job;
-
 /* Scores, mask, softmax and the weighted sum of values for (sequence, head) pairs
  * [begin, end): pair i is sequence i / H, head i % H. */
 static void heads_forward(void *ctx, size_t begin, size_t end) {
-    const heads_job *job = ctx;
+    const attn_heads_job *job = ctx;
     const attn_shape *s = job->s;
     const attn_acts *a = job->a;
     const size_t T = s->t, N = s->n, d = s->d, H = s->heads, dh = d / H;
@@ -71,7 +86,7 @@ static void heads_forward(void *ctx, size_t begin, size_t end) {
         const float *v = a->v + b * N * d + h * dh;
         float *p = a->probs + i * T * N;
         nn_gemm(p, q, k, 0, 1, T, N, dh, d, d, N, job->scale, 0.0f);  /* Q K^T / sqrt(dh) */
-        apply_mask(p, s, b);
+        attn_apply_mask(p, s, b);
         nn_softmax_forward(p, p, T, N);
         nn_gemm(a->ctx + b * T * d + h * dh, p, v, 0, 0, T, dh, N, N, d, d, 1.0f, 0.0f);
     }
@@ -79,11 +94,15 @@ static void heads_forward(void *ctx, size_t begin, size_t end) {
 
 void attn_forward(float *out, attn_acts *a, const float *xq, const float *xkv, const float *params,
                   const attn_weights *w, const attn_shape *s) {
+    if (s->reassociate) {
+        attn_forward_reassociated(out, a, xq, xkv, params, w, s);
+        return;
+    }
     const size_t B = s->batch, T = s->t, N = s->n, d = s->d, H = s->heads, dh = d / H;
     nn_linear_forward(a->q, xq, params + w->wq, params + w->bq, B * T, d, d);
     nn_linear_forward(a->k, xkv, params + w->wk, params + w->bk, B * N, d, d);
     nn_linear_forward(a->v, xkv, params + w->wv, params + w->bv, B * N, d, d);
-    heads_job job = {a, NULL, s, 1.0f / sqrtf((float)dh)};
+    attn_heads_job job = {a, NULL, s, NULL, NULL, 1.0f / sqrtf((float)dh)};
     nn_pool_for(B * H, 1, heads_forward, &job);
     nn_linear_forward(out, a->ctx, params + w->wo, params + w->bo, B * T, d, d);
 }
@@ -100,11 +119,23 @@ static void add_target_grad(float *ds, const float *p, const attn_target *tg, si
     }
 }
 
+void attn_scores_backward(float *dp, const float *p, const attn_shape *s, size_t b, size_t h) {
+    const size_t T = s->t, N = s->n;
+    /* dS = softmax'(dP), in place: dS_ij = p_ij (dP_ij - sum_j dP_ij p_ij) */
+    for (size_t r = 0; r < T; r++) {
+        float *row = dp + r * N;
+        const float *pr = p + r * N;
+        float dot = nn_lane_dot(row, pr, N);
+        for (size_t j = 0; j < N; j++) row[j] = pr[j] * (row[j] - dot);
+    }
+    if (s->target && s->target->head == h) add_target_grad(dp, p, s->target, b, T, N);
+}
+
 /* The backward pass of heads_forward for pairs [begin, end): dV, dQ and dK of each pair's
  * columns (each written once). A part works in the dprobs slot of its first pair (parts
  * start at different pairs, so their slots differ, and the slots in use stay in cache). */
 static void heads_backward(void *ctx, size_t begin, size_t end) {
-    const heads_job *job = ctx;
+    const attn_heads_job *job = ctx;
     const attn_shape *s = job->s;
     const attn_acts *a = job->a;
     attn_scratch *sc = job->sc;
@@ -117,14 +148,7 @@ static void heads_backward(void *ctx, size_t begin, size_t end) {
         /* dP = dctx V^T ; dV = P^T dctx */
         nn_gemm(dp, sc->dctx + qo, a->v + ko, 0, 1, T, N, dh, d, d, N, 1.0f, 0.0f);
         nn_gemm(sc->dv + ko, p, sc->dctx + qo, 1, 0, N, dh, T, N, d, d, 1.0f, 0.0f);
-        /* dS = softmax'(dP), in place: dS_ij = p_ij (dP_ij - sum_j dP_ij p_ij) */
-        for (size_t r = 0; r < T; r++) {
-            float *row = dp + r * N;
-            const float *pr = p + r * N;
-            float dot = nn_lane_dot(row, pr, N);
-            for (size_t j = 0; j < N; j++) row[j] = pr[j] * (row[j] - dot);
-        }
-        if (s->target && s->target->head == h) add_target_grad(dp, p, s->target, b, T, N);
+        attn_scores_backward(dp, p, s, b, h);
         /* dQ = dS K * scale ; dK = dS^T Q * scale */
         nn_gemm(sc->dq + qo, dp, a->k + ko, 0, 0, T, dh, N, N, d, d, job->scale, 0.0f);
         nn_gemm(sc->dk + ko, dp, a->q + qo, 1, 0, N, dh, T, N, d, d, job->scale, 0.0f);
@@ -134,12 +158,16 @@ static void heads_backward(void *ctx, size_t begin, size_t end) {
 void attn_backward(float *dxq, float *dxkv, float *grads, const float *dout, const attn_acts *a,
                    attn_scratch *sc, const float *xq, const float *xkv, const float *params,
                    const attn_weights *w, const attn_shape *s) {
+    if (s->reassociate) {
+        attn_backward_reassociated(dxq, dxkv, grads, dout, a, sc, xq, xkv, params, w, s);
+        return;
+    }
     const size_t B = s->batch, T = s->t, N = s->n, d = s->d, H = s->heads, dh = d / H;
     /* dctx, dq, dk and dv are overwritten, not added to: every head of every sequence
      * writes its own columns of them once (no zeroing pass needed) */
     nn_linear_backward_to(sc->dctx, grads + w->wo, grads + w->bo, dout, a->ctx, params + w->wo,
                           B * T, d, d);
-    heads_job job = {a, sc, s, 1.0f / sqrtf((float)dh)};
+    attn_heads_job job = {a, sc, s, NULL, NULL, 1.0f / sqrtf((float)dh)};
     nn_pool_for(B * H, 1, heads_backward, &job);
     nn_linear_backward(dxq, grads + w->wq, grads + w->bq, sc->dq, xq, params + w->wq, B * T, d, d);
     nn_linear_backward(dxkv, grads + w->wk, grads + w->bk, sc->dk, xkv, params + w->wk, B * N, d, d);

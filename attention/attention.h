@@ -3,6 +3,15 @@
  * where both are the same sequence; cross-attention is the decoder's words (T)
  * attending to the image patches (N), so its score matrix is T x N.
  *
+ * Two forms compute the same function. The K/V form projects the N key/value rows
+ * (K = xkv Wk^T, V = xkv Wv^T) and works per head in d/H columns. The reassociated form
+ * never forms K and V: a head's scores are (q_h Wk_h) xkv^T and its output
+ * (P_h xkv) Wv_h^T (Wk_h, Wv_h: the head's d/H rows of Wk, Wv). Per sequence it costs
+ * T·d² + H·T·N·d multiply-adds where the K/V form costs N·d² + T·N·d (the parts that
+ * differ), so it pays when many keys meet few queries: the decoder's cross-attention.
+ * bk adds the same number to every score of a row, which softmax cancels, so the
+ * reassociated form leaves its gradient zero (as is the exact gradient).
+ *
  * Weights live in a shared parameter buffer; attn_weights holds their offsets
  * (the same offsets index the gradient buffer). Buffers are the caller's. */
 #ifndef XCAP_ATTENTION_ATTENTION_H
@@ -35,12 +44,15 @@ typedef struct {
     int causal;          /* key j > query i is masked (self-attention, t == n) */
     const int *kv_len;   /* per sequence: keys >= kv_len[b] are masked; NULL = none */
     const attn_target *target;  /* backward only: supervision of one head; NULL = none */
+    int reassociate;     /* 1 = the reassociated form (never with causal or self-attention) */
 } attn_shape;
 
 /* Saved by the forward pass for the backward pass (and for reading the maps). */
 typedef struct {
     float *q;      /* [B, T, d] */
-    float *k, *v;  /* [B, N, d] */
+    float *k, *v;  /* [B, N, d] (K/V form; NULL in the reassociated form) */
+    float *qk;     /* [B, T, H, d]: q_h Wk_h / sqrt(d/H) (reassociated form; else NULL) */
+    float *pm;     /* [B, T, H, d]: P_h xkv (reassociated form; else NULL) */
     float *probs;  /* [B, H, T, N]: the attention probabilities */
     float *ctx;    /* [B, T, d]: heads concatenated, before the output projection */
 } attn_acts;
@@ -48,16 +60,22 @@ typedef struct {
 /* Scratch of the backward pass. */
 typedef struct {
     float *dctx, *dq;     /* [B, T, d] */
-    float *dk, *dv;       /* [B, N, d] */
+    float *dk, *dv;       /* [B, N, d] (K/V form) */
+    float *dqk, *dpm;     /* [B, T, H, d]: gradients of qk and pm (reassociated form) */
     float *dprobs;        /* [B, H, T, N]: room for a [T, N] slot per part of a pool job */
 } attn_scratch;
 
 /* Appends "prefix.wq" … "prefix.bo" (MODEL.md) for width d; out_std is the init std of wo. */
 void attn_layout(attn_weights *w, nn_layout *L, const char *prefix, size_t d, float out_std);
 
-/* Takes the activation / scratch buffers for shape s from an arena (see nn/arena.h). */
+/* 1 when the reassociated form needs fewer multiply-adds than the K/V form for t queries
+ * and n keys of width d with `heads` heads (see the top of this file). */
+int attn_reassociation_pays(size_t t, size_t n, size_t d, size_t heads);
+
+/* Takes the activation buffers for shape s from an arena (see nn/arena.h). */
 void attn_acts_take(attn_acts *a, nn_arena *ar, const attn_shape *s);
-void attn_scratch_take(attn_scratch *sc, nn_arena *ar, const attn_shape *s);
+/* Takes backward scratch large enough for each of the `count` shapes (one at a time). */
+void attn_scratch_take(attn_scratch *sc, nn_arena *ar, const attn_shape *shapes, size_t count);
 
 /* out[B, T, d] = MHA(xq [B, T, d], xkv [B, N, d]); fills a (probs included). */
 void attn_forward(float *out, attn_acts *a, const float *xq, const float *xkv, const float *params,

@@ -88,9 +88,9 @@ void blk_mlp_backward(float *dx, float *grads, const float *dout, const blk_mlp_
     nn_residual_forward(dx, dx, dout, rows * d);  /* the residual path: dx += dout */
 }
 
-void blk_scratch_take(blk_scratch *sc, nn_arena *ar, const attn_shape *largest, size_t rows,
-                      size_t d, size_t ff) {
-    attn_scratch_take(&sc->attn, ar, largest);
+void blk_scratch_take(blk_scratch *sc, nn_arena *ar, const attn_shape *shapes, size_t count,
+                      size_t rows, size_t d, size_t ff) {
+    attn_scratch_take(&sc->attn, ar, shapes, count);
     sc->delta = nn_arena_take(ar, rows * d);
     sc->dln = nn_arena_take(ar, rows * d);
     sc->dff = nn_arena_take(ar, rows * ff);

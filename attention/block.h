@@ -86,8 +86,9 @@ void blk_mlp_backward(float *dx, float *grads, const float *dout, const blk_mlp_
                       blk_scratch *sc, const float *x, const float *params,
                       const blk_mlp_weights *w, size_t rows, size_t d, size_t ff);
 
-/* Takes backward scratch for up to `rows` query rows and `kv_rows` key rows. */
-void blk_scratch_take(blk_scratch *sc, nn_arena *ar, const attn_shape *largest, size_t rows,
-                      size_t d, size_t ff);
+/* Takes backward scratch for each of the `count` attention shapes (one at a time) and
+ * for up to `rows` rows of width d and MLP width ff. */
+void blk_scratch_take(blk_scratch *sc, nn_arena *ar, const attn_shape *shapes, size_t count,
+                      size_t rows, size_t d, size_t ff);
 
 #endif

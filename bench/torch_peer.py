@@ -4,7 +4,9 @@
 The model is tests/reference/xcap_ref.py (the same function and tensor names as the C
 code, imported, not copied), with random weights, at the presets of model/config.c (as
 `xcap bench` reports them in its JSON, with --like; else a copy of them below). It
-prints the same figures as `xcap bench`, counted with the same FLOP formula:
+prints the same figures as `xcap bench`, counted with the same FLOP formula (in its
+K/V form of the cross-attention, X = 4*N*d^2 + 4*T*N*d, which is what this model runs;
+xcap reassociates the cross-attention of S and M and counts X = 4*T*d^2 + 4*H*T*N*d):
 
   train     images/s of a training step at --batch (default 32): forward, loss, backward,
             gradient clipping, AdamW (weight decay on the 2-D weights only, as in C)
@@ -48,8 +50,8 @@ PRESETS = {
 SHAPES_VOCAB = 28  # the shapes world's vocabulary (xcap_shapes_vocab), <pad> .. <unk> included
 
 FLOP_FORMULA = ("F = 2*N*3P^2*d + E*2*N*P^2*d + Le*(8*N*d^2 + 4*N^2*d + 4*N*d*f) + "
-                "Ld*(8*T*d^2 + 4*T^2*d + 4*T*d^2 + 4*N*d^2 + 4*T*N*d + 4*T*d*f) + "
-                "2*T*d*V; train step = B*(3*F - 2*N*3P^2*d - E*2*N*P^2*d)")
+                "Ld*(8*T*d^2 + 4*T^2*d + 4*T*d^2 + X + 4*T*d*f) + 2*T*d*V, "
+                "X = 4*N*d^2 + 4*T*N*d (cross-attention with K, V projected); train step = B*(3*F - 2*N*3P^2*d - E*2*N*P^2*d)")
 
 
 def embed_flops(cfg):

@@ -38,8 +38,11 @@ static const char usage_text[] =
     "             Le / Ld encoder / decoder layers, T = max_tokens, vocabulary V, E = 1\n"
     "             with the edge channel (P² more values a patch), else 0:\n"
     "               F = 2·N·3P²·d + E·2·N·P²·d + Le·(8·N·d² + 4·N²·d + 4·N·d·f)\n"
-    "                 + Ld·(8·T·d² + 4·T²·d + 4·T·d² + 4·N·d² + 4·T·N·d + 4·T·d·f) + 2·T·d·V\n"
-    "             and a training step of B images is B·(3·F − 2·N·3P²·d − E·2·N·P²·d)\n"
+    "                 + Ld·(8·T·d² + 4·T²·d + 4·T·d² + X + 4·T·d·f) + 2·T·d·V\n"
+    "             with the cross-attention's X = 4·T·d² + 4·H·T·N·d (H heads) when it is\n"
+    "             reassociated (presets S and M: never forms K, V of the memory), else\n"
+    "             X = 4·N·d² + 4·T·N·d; a training step of B images is\n"
+    "             B·(3·F − 2·N·3P²·d − E·2·N·P²·d)\n"
     "  ceiling    the same FLOPs over the time the step's own sgemm calls take when each\n"
     "             distinct call (shape, transposes, strides) is timed alone in this run:\n"
     "             what the step would reach if everything but its products were free.\n"
@@ -285,8 +288,10 @@ static cJSON *rows_json(const bench_row *rows, size_t n) {
     cJSON_AddStringToObject(o, "blas_core", nn_blas_core());
     cJSON_AddStringToObject(o, "flops",
                             "F = 2*N*3P^2*d + E*2*N*P^2*d + Le*(8*N*d^2 + 4*N^2*d + 4*N*d*f) + "
-                            "Ld*(8*T*d^2 + 4*T^2*d + 4*T*d^2 + 4*N*d^2 + 4*T*N*d + 4*T*d*f) + "
-                            "2*T*d*V; train step = B*(3*F - 2*N*3P^2*d - E*2*N*P^2*d)");
+                            "Ld*(8*T*d^2 + 4*T^2*d + 4*T*d^2 + X + 4*T*d*f) + 2*T*d*V, "
+                            "X = 4*T*d^2 + 4*H*T*N*d (cross-attention reassociated, as in S "
+                            "and M) else 4*N*d^2 + 4*T*N*d; "
+                            "train step = B*(3*F - 2*N*3P^2*d - E*2*N*P^2*d)");
     cJSON *arr = cJSON_AddArrayToObject(o, "results");
     for (size_t i = 0; arr && i < n; i++) {
         const bench_row *r = &rows[i];

@@ -23,9 +23,10 @@ static void take_all(xcap_batch *b, nn_arena *ar, const xcap_model *m) {
     b->dx_b = nn_arena_take(ar, rows * d);
     b->dlogits = nn_arena_take(ar, B * T * dd.vocab);
     b->align_rows = nn_arena_take(ar, B * T * N);
-    size_t tmax = N > T ? N : T;
-    attn_shape largest = {B, tmax, tmax, d, ed.heads, 0, NULL, NULL};
-    blk_scratch_take(&b->scratch, ar, &largest, rows, d, m->cfg.d_ff);
+    attn_shape shapes[3] = {{B, N, N, d, ed.heads, 0, NULL, NULL, 0},
+                            txt_decoder_self_shape(&dd, NULL, B, T),
+                            txt_decoder_cross_shape(&dd, B, T)};
+    blk_scratch_take(&b->scratch, ar, shapes, 3, rows, d, m->cfg.d_ff);
 }
 
 /* a * b * c * d * e into *out; nonzero when it overflows size_t. */
@@ -42,11 +43,12 @@ int xcap_arena_bound(const xcap_config *cfg, size_t rows, size_t *floats) {
     size_t B = rows, N = ed.n_patches, T = cfg->max_tokens;
     size_t t = max2(N, T), L = max2(max2(cfg->enc_layers, cfg->dec_layers), 1), H = cfg->n_heads;
     size_t width = max2(max2(cfg->d_model, cfg->d_ff), max2(dd.vocab, ed.patch_dim + ed.edge_dim));
-    size_t p[4], largest = 0;
+    size_t p[5], largest = 0;
     if (mul5(&p[0], B, t, width, 1, 1) || mul5(&p[1], B, H, t, t, 1) ||  /* activations, scores */
-        mul5(&p[2], L, B, t, cfg->d_model, 1) || mul5(&p[3], B, T, L, H, N))  /* caches, maps */
+        mul5(&p[2], L, B, t, cfg->d_model, 1) || mul5(&p[3], B, T, L, H, N) ||  /* caches, maps */
+        mul5(&p[4], B, T, H, cfg->d_model, 1))  /* reassociated cross-attention */
         return -1;
-    for (int i = 0; i < 4; i++) largest = max2(largest, p[i]);
+    for (int i = 0; i < 5; i++) largest = max2(largest, p[i]);
     size_t buffers = 64 + 32 * (cfg->enc_layers + cfg->dec_layers), bytes;
     if (largest > SIZE_MAX - 16 || mul5(floats, largest + 16, buffers, 1, 1, 1) ||
         nn_mul_size(*floats, sizeof(float), &bytes) != 0)

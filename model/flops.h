@@ -9,9 +9,13 @@
  *     + E · 2·N·P²·d                                      edge channel (E = edge_features)
  *     + Le · (8·N·d² + 4·N²·d + 4·N·d·f)                  encoder blocks
  *     + Ld · (8·T·d² + 4·T²·d                             causal self-attention
- *             + 4·T·d² + 4·N·d² + 4·T·N·d                 cross-attention (K, V of the memory)
+ *             + 4·T·d² + X                                cross-attention: Q and output
  *             + 4·T·d·f)                                  MLP
  *     + 2·T·d·V                                           vocabulary projection
+ *
+ * where X = 4·T·d² + 4·H·T·N·d when the cross-attention is reassociated (q Wk_h against
+ * the memory rows, (P_h memory) Wv_h^T: attention.h; the presets S and M are) and
+ * X = 4·N·d² + 4·T·N·d when it projects the memory to K and V,
  *
  * and a training step of B images is B · (3·F − 2·N·3P²·d − E·2·N·P²·d): the backward
  * pass costs two products for each forward one (input and weight gradients), except the

@@ -37,9 +37,13 @@ void nn_linear_forward(float *out, const float *inp, const float *w, const float
     }
     /* the bias is written where sgemm would write zeros, and the product added to it:
      * one pass over the output fewer than adding the bias afterwards */
+    nn_bias_fill(out, b, n, oc);
+    nn_gemm(out, inp, w, 0, 1, n, oc, ic, ic, ic, oc, 1.0f, 1.0f);
+}
+
+void nn_bias_fill(float *out, const float *b, size_t n, size_t oc) {
     bias_job job = {.rows_out = out, .b = b, .n = n, .oc = oc};
     nn_pool_for(n, nn_pool_rows(oc), bias_fill_rows, &job);
-    nn_gemm(out, inp, w, 0, 1, n, oc, ic, ic, ic, oc, 1.0f, 1.0f);
 }
 
 /* The backward pass with dinp = beta · dinp + dout @ w (beta 1 adds, 0 overwrites). */

@@ -43,6 +43,8 @@ int nn_default_threads(void);
 /* out[n, oc] = inp[n, ic] @ w[oc, ic]^T + b[oc]   (b may be NULL). */
 void nn_linear_forward(float *out, const float *inp, const float *w, const float *b, size_t n,
                        size_t ic, size_t oc);
+/* Sets every row of out[n, oc] to b[oc] (a product added to it with beta 1 then has its bias). */
+void nn_bias_fill(float *out, const float *b, size_t n, size_t oc);
 /* dinp += dout @ w; dw += dout^T @ inp; db += column sums of dout. Any of dinp, dw, db may be NULL. */
 void nn_linear_backward(float *dinp, float *dw, float *db, const float *dout, const float *inp,
                         const float *w, size_t n, size_t ic, size_t oc);

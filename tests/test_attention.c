@@ -90,14 +90,16 @@ typedef struct {
 static void attn_world_take(void *ctx, nn_arena *ar) {
     attn_world *W = ctx;
     attn_acts_take(&W->a, ar, &W->s);
-    attn_scratch_take(&W->sc, ar, &W->s);
+    attn_scratch_take(&W->sc, ar, &W->s, 1);
 }
 
-/* Random weights (uniform in +-wscale), inputs in +-1 and loss weights R in +-1. */
-static void attn_world_init(attn_world *W, size_t B, size_t T, size_t N, size_t d, size_t H,
-                            int causal, const int *kv_len, int self, uint64_t seed) {
+/* Random weights (uniform in +-wscale), inputs in +-1 and loss weights R in +-1; the
+ * attention in the K/V form (reassociate 0) or the reassociated form (1). */
+static void attn_world_init_form(attn_world *W, size_t B, size_t T, size_t N, size_t d,
+                                 size_t H, int causal, const int *kv_len, int self,
+                                 uint64_t seed, int reassociate) {
     memset(W, 0, sizeof *W);
-    W->s = (attn_shape){B, T, N, d, H, causal, kv_len, NULL};
+    W->s = (attn_shape){B, T, N, d, H, causal, kv_len, NULL, reassociate};
     attn_layout(&W->w, &W->L, "att", d, 0.02f);
     assert_false(W->L.failed);
     nn_rng r;
@@ -118,6 +120,12 @@ static void attn_world_init(attn_world *W, size_t B, size_t T, size_t N, size_t 
     W->out = fbuf(B * T * d);
     W->R = fbuf(B * T * d);
     fill_uniform(&r, W->R, B * T * d, -1, 1);
+}
+
+/* attn_world_init_form in the K/V form. */
+static void attn_world_init(attn_world *W, size_t B, size_t T, size_t N, size_t d, size_t H,
+                            int causal, const int *kv_len, int self, uint64_t seed) {
+    attn_world_init_form(W, B, T, N, d, H, causal, kv_len, self, seed, 0);
 }
 
 static void attn_world_free(attn_world *W) {
@@ -334,11 +342,10 @@ static void target_fwd(void *ctx, float *out) {
     assert_int_equal(rows, 3);
 }
 
-static void test_attention_target_backward_fd(void **state) {
-    (void)state;
+static void target_case(int reassociate) {
     attn_world W;
     size_t B = 2, T = 3, N = 7, nq = B * T * 8;
-    attn_world_init(&W, B, T, N, 8, 2, 0, NULL, 0, 107);
+    attn_world_init_form(&W, B, T, N, 8, 2, 0, NULL, 0, 107, reassociate);
     float *want = fbuf(B * T * N), *out = fbuf(nq + 1), *R = fbuf(nq + 1);
     nn_rng r;
     nn_rng_seed(&r, 108);
@@ -364,6 +371,12 @@ static void test_attention_target_backward_fd(void **state) {
     attn_world_free(&W);
 }
 
+static void test_attention_target_backward_fd(void **state) {
+    (void)state;
+    target_case(0);
+    target_case(1);
+}
+
 static void test_self_attention_masked_backward_fd(void **state) {
     (void)state;
     const int kv_len[2] = {5, 3};
@@ -375,11 +388,14 @@ static void test_self_attention_masked_backward_fd(void **state) {
 
 /* One decode step against the matching row of the full forward: causal self-attention
  * (query i sees keys 0..i) and cross-attention (every query sees all N keys). */
-static void step_case(int causal, int self, size_t T, size_t N, size_t d, size_t H,
-                      uint64_t seed) {
+static void step_case_form(int causal, int self, size_t T, size_t N, size_t d, size_t H,
+                           uint64_t seed, int reassociate) {
     attn_world W;
     size_t B = 2;
-    attn_world_init(&W, B, T, N, d, H, causal, NULL, self, seed);
+    attn_world_init_form(&W, B, T, N, d, H, causal, NULL, self, seed, reassociate);
+    /* the reassociated form sums in another order: its ctx entries (sums of values of
+     * size ~4 that cancel to ~0.03) differ by float rounding of the values, ~1e-6 */
+    const double atol = reassociate ? 1e-5 : 1e-6;
     attn_world_fwd(&W, W.out);
     float *Q = fbuf(B * T * d), *K = fbuf(B * N * d), *V = fbuf(B * N * d);
     const float *P = W.params;
@@ -400,10 +416,15 @@ static void step_case(int causal, int self, size_t T, size_t N, size_t d, size_t
             for (size_t h = 0; h < H; h++)
                 memcpy(want + h * nk, W.a.probs + ((b * H + h) * T + i) * N, nk * sizeof(float));
             check_close(probs, want, H * nk, 1e-6, 1e-5);
-            check_close(ctx, W.a.ctx + (b * T + i) * d, d, 1e-6, 1e-5);
+            check_close(ctx, W.a.ctx + (b * T + i) * d, d, atol, 1e-5);
         }
     free(Q), free(K), free(V), free(Kt), free(ctx), free(probs), free(want);
     attn_world_free(&W);
+}
+
+static void step_case(int causal, int self, size_t T, size_t N, size_t d, size_t H,
+                      uint64_t seed) {
+    step_case_form(causal, self, T, N, d, H, seed, 0);
 }
 
 static void test_attn_step_matches_forward(void **state) {
@@ -414,6 +435,75 @@ static void test_attn_step_matches_forward(void **state) {
      * single keys, and its 16-channel value tiles with a key count not a multiple of 4 */
     step_case(0, 0, 2, 85, 64, 2, 109);
     step_case(1, 1, 70, 70, 48, 3, 110);  /* a causal cache through every tile size */
+    /* the decode step (K/V caches) against the teacher-forced reassociated form */
+    step_case_form(0, 0, 3, 7, 8, 2, 111, 1);
+    step_case_form(0, 0, 5, 85, 64, 4, 112, 1);
+}
+
+/* ---- tests: the reassociated form ------------------------------------------------------- */
+
+/* The decoder's cross-attention of both presets and of the tiny fixture model pays for
+ * reassociation (so the PyTorch fixtures check that form); self-attention of the encoder
+ * (as many queries as keys) does not. */
+static void test_reassociation_pays(void **state) {
+    (void)state;
+    assert_true(attn_reassociation_pays(16, 144, 128, 4));   /* S cross */
+    assert_true(attn_reassociation_pays(24, 256, 256, 8));   /* M cross */
+    assert_false(attn_reassociation_pays(256, 256, 256, 8)); /* M encoder self */
+    assert_false(attn_reassociation_pays(144, 144, 128, 4)); /* S with encoder blocks */
+    assert_true(attn_reassociation_pays(8, 24, 32, 2));      /* tiny: 20 480 vs 30 720 */
+    assert_false(attn_reassociation_pays(24, 24, 32, 2));    /* tiny encoder self */
+}
+
+/* Both forms on the same inputs and weights: output, maps, context and every gradient
+ * agree to float rounding (bk's gradient is zero in one form and rounding noise in the
+ * other). */
+static void forms_case(size_t B, size_t T, size_t N, size_t d, size_t H, const int *kv_len,
+                       uint64_t seed) {
+    attn_world K, R;
+    attn_world_init_form(&K, B, T, N, d, H, 0, kv_len, 0, seed, 0);
+    attn_world_init_form(&R, B, T, N, d, H, 0, kv_len, 0, seed, 1);
+    size_t nq = B * T * d, nkv = B * N * d;
+    float *dq[2] = {fbuf(nq), fbuf(nq)}, *dkv[2] = {fbuf(nkv), fbuf(nkv)};
+    attn_world *W[2] = {&K, &R};
+    for (int f = 0; f < 2; f++) {
+        attn_world_fwd(W[f], W[f]->out);
+        attn_backward(dq[f], dkv[f], W[f]->grads, W[f]->R, &W[f]->a, &W[f]->sc, W[f]->xq,
+                      W[f]->xkv, W[f]->params, &W[f]->w, &W[f]->s);
+    }
+    check_close(R.out, K.out, nq, 1e-5, 1e-4);
+    check_close(R.a.probs, K.a.probs, B * H * T * N, 1e-6, 1e-4);
+    check_close(R.a.ctx, K.a.ctx, nq, 1e-5, 1e-4);
+    check_close(dq[1], dq[0], nq, 1e-5, 1e-4);
+    check_close(dkv[1], dkv[0], nkv, 1e-5, 1e-4);
+    check_close(R.grads, K.grads, K.L.total, 1e-4, 1e-4);
+    for (size_t k = 0; k < d; k++) assert_true(R.grads[R.w.bk + k] == 0.0f);
+    assert_null(R.a.k);
+    assert_null(K.a.qk);
+    free(dq[0]), free(dq[1]), free(dkv[0]), free(dkv[1]);
+    attn_world_free(&K), attn_world_free(&R);
+}
+
+static void test_reassociated_matches_kv_form(void **state) {
+    (void)state;
+    static const int kv_len[2] = {40, 17};
+    forms_case(2, 3, 7, 8, 2, NULL, 121);
+    forms_case(2, 16, 40, 32, 4, kv_len, 122);  /* key padding masks too */
+    forms_case(3, 5, 144, 64, 2, NULL, 123);
+}
+
+static void test_reassociated_forward_and_backward_fd(void **state) {
+    (void)state;
+    static const int kv_len[2] = {7, 4};
+    attn_world W;
+    attn_world_init_form(&W, 2, 3, 7, 8, 2, 0, NULL, 0, 131, 1);
+    check_forward(&W);
+    check_backward(&W);
+    attn_world_free(&W);
+    attn_world_init_form(&W, 2, 3, 7, 8, 2, 0, kv_len, 0, 132, 1);
+    check_forward(&W);
+    check_backward(&W);
+    attn_world_free(&W);
 }
 
 /* ---- tests: pre-LN sublayers ------------------------------------------------------------ */
@@ -431,7 +521,7 @@ typedef struct {
 static void blk_world_take(void *ctx, nn_arena *ar) {
     blk_world *W = ctx;
     blk_attn_acts_take(&W->a, ar, &W->s);
-    blk_scratch_take(&W->sc, ar, &W->s, W->s.batch * W->s.t, W->s.d, 16);
+    blk_scratch_take(&W->sc, ar, &W->s, 1, W->s.batch * W->s.t, W->s.d, 16);
 }
 
 static void blk_world_fwd(void *ctx, float *out) {
@@ -477,9 +567,10 @@ static void blk_attn_case(attn_shape s, int cross, uint64_t seed) {
 static void test_blk_attn_backward_fd(void **state) {
     (void)state;
     static const int kv_len[2] = {5, 3};
-    blk_attn_case((attn_shape){2, 5, 5, 8, 2, 1, kv_len, NULL}, 0, 201);  /* decoder self-attention */
-    blk_attn_case((attn_shape){2, 3, 7, 8, 2, 0, NULL, NULL}, 1, 202);    /* cross-attention */
-    blk_attn_case((attn_shape){2, 4, 4, 8, 2, 0, NULL, NULL}, 0, 203);    /* encoder self-attention */
+    blk_attn_case((attn_shape){2, 5, 5, 8, 2, 1, kv_len, NULL, 0}, 0, 201);  /* decoder self-attention */
+    blk_attn_case((attn_shape){2, 3, 7, 8, 2, 0, NULL, NULL, 0}, 1, 202);    /* cross-attention */
+    blk_attn_case((attn_shape){2, 4, 4, 8, 2, 0, NULL, NULL, 0}, 0, 203);    /* encoder self-attention */
+    blk_attn_case((attn_shape){2, 3, 7, 8, 2, 0, NULL, NULL, 1}, 1, 204); /* reassociated cross */
 }
 
 typedef struct {
@@ -494,9 +585,9 @@ typedef struct {
 
 static void mlp_world_take(void *ctx, nn_arena *ar) {
     mlp_world *W = ctx;
-    attn_shape s = {1, W->rows, W->rows, W->d, 1, 0, NULL, NULL};
+    attn_shape s = {1, W->rows, W->rows, W->d, 1, 0, NULL, NULL, 0};
     blk_mlp_acts_take(&W->a, ar, W->rows, W->d, W->ff);
-    blk_scratch_take(&W->sc, ar, &s, W->rows, W->d, W->ff);
+    blk_scratch_take(&W->sc, ar, &s, 1, W->rows, W->d, W->ff);
 }
 
 static void mlp_world_fwd(void *ctx, float *out) {
@@ -552,6 +643,9 @@ int main(void) {
         cmocka_unit_test(test_self_attention_masked_backward_fd),
         cmocka_unit_test(test_attention_target_backward_fd),
         cmocka_unit_test(test_attn_step_matches_forward),
+        cmocka_unit_test(test_reassociation_pays),
+        cmocka_unit_test(test_reassociated_matches_kv_form),
+        cmocka_unit_test(test_reassociated_forward_and_backward_fd),
         cmocka_unit_test(test_blk_attn_backward_fd),
         cmocka_unit_test(test_blk_mlp_backward_fd),
     };

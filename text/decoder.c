@@ -33,12 +33,15 @@ void txt_decoder_layout(txt_decoder_weights *w, nn_layout *L, const txt_decoder_
 
 attn_shape txt_decoder_self_shape(const txt_decoder_dims *dm, const int *lengths, size_t batch,
                                   size_t t) {
-    attn_shape s = {batch, t, t, dm->d, dm->heads, 1, lengths, NULL};
+    attn_shape s = {batch, t, t, dm->d, dm->heads, 1, lengths, NULL, 0};
     return s;
 }
 
 attn_shape txt_decoder_cross_shape(const txt_decoder_dims *dm, size_t batch, size_t t) {
-    attn_shape s = {batch, t, dm->n_patches, dm->d, dm->heads, 0, NULL, NULL};
+    /* the form is chosen for max_tokens, so that every t <= max_tokens uses the same form
+     * (the buffers taken for max_tokens fit it) */
+    int reassociate = attn_reassociation_pays(dm->max_tokens, dm->n_patches, dm->d, dm->heads);
+    attn_shape s = {batch, t, dm->n_patches, dm->d, dm->heads, 0, NULL, NULL, reassociate};
     return s;
 }
 
