@@ -30,7 +30,7 @@ void vis_encoder_layout(vis_encoder_weights *w, nn_layout *L, const vis_encoder_
 }
 
 attn_shape vis_encoder_shape(const vis_encoder_dims *dm, size_t batch) {
-    attn_shape s = {batch, dm->n_patches, dm->n_patches, dm->d, dm->heads, 0, NULL, NULL};
+    attn_shape s = {batch, dm->n_patches, dm->n_patches, dm->d, dm->heads, 0, NULL, NULL, 0};
     return s;
 }
 
