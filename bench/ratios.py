@@ -12,6 +12,7 @@ FIGURES = [
     ("train img/s", "train_img_s", True),
     ("forward img/s", "forward_img_s", True),
     ("caption ms, cached", "caption_ms_cached", False),
+    ("caption ms, encoder only", "caption_ms_encoder", False),
     ("caption ms, recompute", "caption_ms_recompute", False),
     ("batched caption img/s", "caption_batch_img_s", True),
     ("peak RSS MiB", "peak_rss_mib", False),
@@ -55,6 +56,15 @@ def main():
             cells.append(f"{adv:8.2f}x [{best['_policy'][:7]}]{mark:>5}")
         print(f"{label:24}" + "".join(f" {c:>22}" for c in cells))
     print("(ratios are advantages: xcap/PyTorch for rates, PyTorch/xcap for ms and MiB)")
+    print()
+    print("caption latency if decoding were free: PyTorch's best cached caption / xcap's encoder alone")
+    for x in xcap:
+        runs = [p for p in peers if p["preset"] == x["preset"] and p["threads"] == x["threads"]]
+        if not runs or "caption_ms_encoder" not in x:
+            continue
+        best = min(p["caption_ms_cached"] for p in runs)
+        print(f"  {x['preset']} / {x['threads']} thr: {best:.2f} / {x['caption_ms_encoder']:.2f} ms"
+              f" = {best / x['caption_ms_encoder']:.2f}x at most")
     print()
     print("share of the OpenBLAS sgemm ceiling (measured by xcap on the step's own products)")
     for x in xcap:

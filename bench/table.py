@@ -12,6 +12,7 @@ ROWS = [
     ("train GFLOP/s", "train_gflops", "{:.1f}", True),
     ("forward img/s", "forward_img_s", "{:.1f}", True),
     ("caption ms, cached", "caption_ms_cached", "{:.2f}", False),
+    ("caption ms, encoder only", "caption_ms_encoder", "{:.2f}", False),
     ("caption ms, recomputing the prefix", "caption_ms_recompute", "{:.2f}", False),
     ("batched caption img/s (64)", "caption_batch_img_s", "{:.1f}", True),
     ("peak RSS MiB", "peak_rss_mib", "{:.0f}", False),

@@ -13,7 +13,8 @@ xcap reassociates the cross-attention of S and M and counts X = 4*T*d^2 + 4*H*T*
   forward   images/s of the forward pass and loss under torch.no_grad()
   caption   ms to caption one image, greedy to max_tokens with no stop at <eos>: with
             caches (cross K/V once, self K/V appended per step) and recomputing the
-            decoder over the whole prefix at every step
+            decoder over the whole prefix at every step; and the encoder alone (image to
+            memory), the part no decoder can save
   batched   images/s of cached captioning of --caption-batch (default 64) images
   GFLOP/s   training-step FLOPs (formula below) / median step time
   peak RSS  getrusage's high-water mark after each column
@@ -51,7 +52,8 @@ SHAPES_VOCAB = 28  # the shapes world's vocabulary (xcap_shapes_vocab), <pad> ..
 
 FLOP_FORMULA = ("F = 2*N*3P^2*d + E*2*N*P^2*d + Le*(8*N*d^2 + 4*N^2*d + 4*N*d*f) + "
                 "Ld*(8*T*d^2 + 4*T^2*d + 4*T*d^2 + X + 4*T*d*f) + 2*T*d*V, "
-                "X = 4*N*d^2 + 4*T*N*d (cross-attention with K, V projected); train step = B*(3*F - 2*N*3P^2*d - E*2*N*P^2*d)")
+                "X = 4*N*d^2 + 4*T*N*d (cross-attention with K, V projected); "
+                "train step = B*(3*F - 2*N*3P^2*d - E*2*N*P^2*d)")
 
 
 def embed_flops(cfg):
@@ -193,6 +195,12 @@ def caption_cached(model, image):
 
 
 @torch.no_grad()
+def encode(model, image):
+    """The memory of image [n, H, W, 3]: the encoder alone, the first part of a caption."""
+    return model.encode(image)
+
+
+@torch.no_grad()
 def caption_recompute(model, image):
     """Greedy caption of image [1, H, W, 3] running the whole decoder over tokens 0..t at
     every step t. Returns tokens [1, T]."""
@@ -243,6 +251,7 @@ def bench_preset(name, config, vocab, threads, args):
         note("captioning")
         one = cap_images[:1]
         cached_ms = measure(lambda: caption_cached(model, one), args.min_time, 5) * 1e3
+        encoder_ms = measure(lambda: encode(model, one), args.min_time, 5) * 1e3
         recompute_ms = measure(lambda: caption_recompute(model, one), args.min_time, 5) * 1e3
         agree = bool(torch.equal(caption_cached(model, one), caption_recompute(model, one)))
         batched_s = measure(lambda: caption_cached(model, cap_images), args.min_time, 3)
@@ -254,7 +263,8 @@ def bench_preset(name, config, vocab, threads, args):
             "train_gflop": flops * 1e-9, "train_gflops": flops / train_s * 1e-9,
             "ceiling_gflops": None, "ceiling_share": None, "best_sgemm_gflops": None,
             "forward_img_s": args.batch / forward_s,
-            "caption_ms_cached": cached_ms, "caption_ms_recompute": recompute_ms,
+            "caption_ms_cached": cached_ms, "caption_ms_encoder": encoder_ms,
+            "caption_ms_recompute": recompute_ms,
             "caption_batch_img_s": args.caption_batch / batched_s,
             "peak_rss_mib": peak_rss_mib(), "tokens_agree": agree,
         })
@@ -270,6 +280,7 @@ def print_table(rows, f):
             ("train GFLOP/s", "train_gflops", 1, ".1f"),
             ("forward img/s (batch)", "forward_img_s", 1, ".1f"),
             ("caption ms, cached", "caption_ms_cached", 1, ".3f"),
+            ("caption ms, encoder only", "caption_ms_encoder", 1, ".3f"),
             ("caption ms, recompute", "caption_ms_recompute", 1, ".3f"),
             ("batched caption img/s", "caption_batch_img_s", 1, ".1f"),
             ("peak RSS MiB", "peak_rss_mib", 1, ".1f"),

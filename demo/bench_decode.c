@@ -51,12 +51,17 @@ static int argmax(const float *logits, size_t v) {
     return best;
 }
 
-void bench_caption_cached(bench_decoder *b, size_t n) {
+void bench_encode(bench_decoder *b, size_t n) {
     const xcap_model *m = b->model;
     vis_encoder_dims ed = xcap_config_encoder_dims(&m->cfg);
+    vis_encoder_forward(&b->enc, b->patches, m->params, &m->enc, &ed, n);
+}
+
+void bench_caption_cached(bench_decoder *b, size_t n) {
+    const xcap_model *m = b->model;
     txt_decoder_dims dd = xcap_config_decoder_dims(&m->cfg);
     size_t T = dd.max_tokens;
-    vis_encoder_forward(&b->enc, b->patches, m->params, &m->enc, &ed, n);
+    bench_encode(b, n);
     txt_decoder_prepare_cross(&b->cache, b->enc.ln.out, n, m->params, &m->dec, &dd);
     for (size_t r = 0; r < n; r++) {
         b->row_tok[r] = TXT_BOS;

@@ -27,6 +27,8 @@ int bench_decoder_create(bench_decoder *b, const xcap_model *m, size_t images_ma
                          nn_error *err);
 void bench_decoder_free(bench_decoder *b);
 
+/* The memory of the first n images: the encoder alone, the first part of a caption. */
+void bench_encode(bench_decoder *b, size_t n);
 /* Captions the first n images with the caches: max_tokens greedy steps, into b->tokens. */
 void bench_caption_cached(bench_decoder *b, size_t n);
 /* Captions image 0 by running the whole decoder over tokens 0..t at every step t (cross

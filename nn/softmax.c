@@ -1,5 +1,6 @@
 /* softmax.c — row softmax with -INFINITY masking, forward and backward. */
 #include <math.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "nn/fast_exp.h"
@@ -8,18 +9,33 @@
 #include "nn/reduce.h"
 #include "nn/simd.h"
 
-/* The largest of x[0..d-1] (-INFINITY when all are), in NN_LANES running maxima. */
+/* The bits of f as an int32 that orders as the floats do (-0 just below +0, a NaN with the
+ * sign clear above +inf, one with it set below -inf): integer maxima vectorise, float
+ * ones do not while floating-point traps are honoured. */
+static inline int32_t order_key(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return (int32_t)(u ^ ((0u - (u >> 31)) >> 1));
+}
+
+/* The float whose order_key is k. */
+static inline float order_key_value(int32_t k) {
+    uint32_t u = (uint32_t)k;
+    u ^= (0u - (u >> 31)) >> 1;
+    float f;
+    memcpy(&f, &u, sizeof f);
+    return f;
+}
+
+/* The largest of x[0..d-1] (-INFINITY when all are; a NaN when one has its sign clear, so
+ * that the row comes out NaN). */
 static inline float row_max(const float *x, size_t d) {
-    float m[NN_LANES];
-    for (size_t k = 0; k < NN_LANES; k++) m[k] = -INFINITY;
-    size_t j = 0;
-    for (; j + NN_LANES <= d; j += NN_LANES)
-        for (size_t k = 0; k < NN_LANES; k++)
-            m[k] = nn_fast_select(x[j + k] > m[k], x[j + k], m[k]);
-    float mx = -INFINITY;
-    for (; j < d; j++) mx = x[j] > mx ? x[j] : mx;
-    for (size_t k = 0; k < NN_LANES; k++) mx = m[k] > mx ? m[k] : mx;
-    return mx;
+    int32_t m = order_key(-INFINITY);
+    for (size_t j = 0; j < d; j++) {
+        int32_t k = order_key(x[j]);
+        m = k > m ? k : m;
+    }
+    return order_key_value(m);
 }
 
 /* The arrays of one softmax job over rows of d. */

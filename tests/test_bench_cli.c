@@ -56,12 +56,16 @@ static void test_tiny_run(void **state) {
     assert_string_equal(cJSON_GetObjectItem(r, "preset")->valuestring, "S");
     static const char *const positive[] = {
         "train_img_s", "train_gflops", "ceiling_gflops", "ceiling_share", "forward_img_s",
-        "caption_ms_cached", "caption_ms_recompute", "caption_batch_img_s", "peak_rss_mib"};
+        "caption_ms_cached", "caption_ms_encoder", "caption_ms_recompute", "caption_batch_img_s",
+        "peak_rss_mib"};
     for (size_t i = 0; i < sizeof positive / sizeof *positive; i++) {
         cJSON *v = cJSON_GetObjectItem(r, positive[i]);
         if (!cJSON_IsNumber(v) || !(v->valuedouble > 0.0))
             fail_msg("%s is not positive", positive[i]);
     }
+    /* the encoder is a part of the cached caption */
+    assert_true(cJSON_GetObjectItem(r, "caption_ms_encoder")->valuedouble <
+                cJSON_GetObjectItem(r, "caption_ms_cached")->valuedouble);
     assert_true(cJSON_GetObjectItem(r, "train_gflop")->valuedouble ==
                 cJSON_GetObjectItem(r, "counted_gflop")->valuedouble);
     assert_non_null(cJSON_GetObjectItem(cJSON_GetObjectItem(r, "config"), "d_model"));

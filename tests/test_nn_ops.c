@@ -351,6 +351,41 @@ static void test_softmax_forward_values(void **state) {
     free(x), free(y), free(want);
 }
 
+/* The row maximum that softmax subtracts, where a wrong one shows: rows long enough for the
+ * vector loop and its tail, all far below zero (subtracting anything but the largest
+ * overflows or underflows the exponentials), signed zeros, and a NaN, which makes its
+ * whole row NaN. */
+static void test_softmax_row_max_edges(void **state) {
+    (void)state;
+    nn_rng r;
+    nn_rng_seed(&r, 16);
+    const size_t rows = 4, d = 37, n = rows * d;
+    float *x = fbuf(n), *y = fbuf(n);
+    fill_uniform(&r, x, n, -1000, -900);  /* rows 0 and 3 */
+    x[0 * d + 29] = -880.0f;              /* the largest, in the tail of the vector loop */
+    for (size_t j = 0; j < d; j++) x[1 * d + j] = -INFINITY;
+    x[1 * d + 3] = -0.0f;
+    x[1 * d + 20] = 0.0f;
+    for (size_t j = 0; j < d; j++) x[2 * d + j] = (float)j - 50.0f;
+    x[2 * d + 11] = NAN;
+    nn_softmax_forward(y, x, rows, d);
+    for (size_t i = 0; i < rows; i += 3) {
+        double mx = -INFINITY, s = 0.0;
+        for (size_t j = 0; j < d; j++) mx = fmax(mx, x[i * d + j]);
+        for (size_t j = 0; j < d; j++) s += exp((double)x[i * d + j] - mx);
+        float want[37];
+        for (size_t j = 0; j < d; j++) want[j] = (float)(exp((double)x[i * d + j] - mx) / s);
+        check_close(y + i * d, want, d, 1e-7, 1e-5);
+    }
+    assert_true(y[0 * d + 29] > 0.99f);
+    for (size_t j = 0; j < d; j++) {
+        float want = j == 3 || j == 20 ? 0.5f : 0.0f;
+        assert_true(y[1 * d + j] == want);
+        assert_true(isnan(y[2 * d + j]));
+    }
+    free(x), free(y);
+}
+
 /* ---- cross-entropy ---------------------------------------------------------------- */
 
 typedef struct {
@@ -724,6 +759,7 @@ int main(void) {
         cmocka_unit_test(test_gelu_forward_values),
         cmocka_unit_test(test_softmax_backward_fd),
         cmocka_unit_test(test_softmax_forward_values),
+        cmocka_unit_test(test_softmax_row_max_edges),
         cmocka_unit_test(test_crossentropy_backward_fd),
         cmocka_unit_test(test_crossentropy_forward_values),
         cmocka_unit_test(test_embedding_backward_fd),
