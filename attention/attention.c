@@ -1,4 +1,5 @@
-/* attention.c — multi-head attention forward/backward and the cached decode step. */
+/* attention.c — multi-head attention forward/backward in the K/V form and the cached decode
+ * step; the reassociated form of cross-attention is in attention_reassoc.c. */
 #include "attention/attention.h"
 
 #include "attention/attention_parts.h"
@@ -170,8 +171,10 @@ void attn_backward(float *dxq, float *dxkv, float *grads, const float *dout, con
     attn_heads_job job = {a, sc, s, NULL, NULL, 1.0f / sqrtf((float)dh)};
     nn_pool_for(B * H, 1, heads_backward, &job);
     nn_linear_backward(dxq, grads + w->wq, grads + w->bq, sc->dq, xq, params + w->wq, B * T, d, d);
-    nn_linear_backward(dxkv, grads + w->wk, grads + w->bk, sc->dk, xkv, params + w->wk, B * N, d, d);
-    nn_linear_backward(dxkv, grads + w->wv, grads + w->bv, sc->dv, xkv, params + w->wv, B * N, d, d);
+    nn_linear_backward(dxkv, grads + w->wk, grads + w->bk, sc->dk, xkv, params + w->wk, B * N, d,
+                       d);
+    nn_linear_backward(dxkv, grads + w->wv, grads + w->bv, sc->dv, xkv, params + w->wv, B * N, d,
+                       d);
 }
 
 double attn_target_loss(size_t *rows, const float *probs, const attn_target *tg,

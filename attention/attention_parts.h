@@ -6,7 +6,9 @@
 #include "attention/attention.h"
 
 /* What the per-head work of one attention call needs (forward or backward): kv and dkv
- * are the key/value source and its gradient (the reassociated form reads them per head). */
+ * are the key/value source and its gradient (the reassociated form reads them per head);
+ * scale is 1/sqrt(d_head) for the K/V form's per-head products (the reassociated form
+ * has it folded into qk already and leaves it 0). */
 typedef struct {
     const attn_acts *a;
     attn_scratch *sc;

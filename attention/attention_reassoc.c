@@ -95,7 +95,7 @@ void attn_backward_reassociated(float *dxq, float *dxkv, float *grads, const flo
         nn_gemm(sc->dpm + h * d, sc->dctx + h * dh, wv + h * dh * d, 0, 0, rows, d, dh, d, d, hd,
                 1.0f, 0.0f);
     }
-    attn_heads_job job = {a, sc, s, xkv, dxkv, scale};
+    attn_heads_job job = {a, sc, s, xkv, dxkv, 0.0f};
     nn_pool_for(B, 1, sequences_backward, &job);
     for (size_t h = 0; h < H; h++) {
         /* dq_h = dqk_h Wk_h^T · scale ; dWk_h += q_h^T dqk_h · scale */
