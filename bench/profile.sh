@@ -6,7 +6,9 @@
 #   bash bench/profile.sh                      # preset M, 1 thread
 #   PRESET=S THREADS=2 XCAP=build/xcap bash bench/profile.sh
 #   CPU=1 THREADS=2 bash bench/profile.sh      # every thread's CPU time by innermost function
-#   ROOT=bench_caption_cached PRESET=S bash bench/profile.sh   # a cached caption instead
+#   ROOT=bench_caption_cached PRESET=S bash bench/profile.sh   # cached captioning instead
+#     (one image and the batch of 64 together: xcap bench runs both through it)
+#   ROOT=bench_encode PRESET=M bash bench/profile.sh           # the encoder of a caption
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 xcap=${XCAP:-$root/build-bench/xcap}
