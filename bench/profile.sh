@@ -8,7 +8,7 @@
 #   CPU=1 THREADS=2 bash bench/profile.sh      # every thread's CPU time by innermost function
 #   ROOT=bench_caption_cached PRESET=S bash bench/profile.sh   # cached captioning instead
 #     (one image and the batch of 64 together: xcap bench runs both through it)
-#   ROOT=bench_encode PRESET=M bash bench/profile.sh           # the encoder of a caption
+#   ROOT=bench_encode PRESET=M bash bench/profile.sh           # the encoder in captioning
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 xcap=${XCAP:-$root/build-bench/xcap}
