@@ -51,7 +51,7 @@ typedef struct {
 typedef struct {
     float *q;      /* [B, T, d] */
     float *k, *v;  /* [B, N, d] (K/V form; NULL in the reassociated form) */
-    float *qk;     /* [B, T, H, d]: q_h Wk_h / sqrt(d/H) (reassociated form; else NULL) */
+    float *qk;     /* [B, H, T, d]: q_h Wk_h / sqrt(d/H) (reassociated form; else NULL) */
     float *pm;     /* [B, T, H, d]: P_h xkv (reassociated form; else NULL) */
     float *probs;  /* [B, H, T, N]: the attention probabilities */
     float *ctx;    /* [B, T, d]: heads concatenated, before the output projection */
