@@ -57,7 +57,8 @@ def main():
         print(f"{label:24}" + "".join(f" {c:>22}" for c in cells))
     print("(ratios are advantages: xcap/PyTorch for rates, PyTorch/xcap for ms and MiB)")
     print()
-    print("caption latency if decoding were free: PyTorch's best cached caption / xcap's encoder alone")
+    print("caption latency if decoding were free: "
+          "PyTorch's best cached caption / xcap's encoder alone")
     for x in xcap:
         runs = [p for p in peers if p["preset"] == x["preset"] and p["threads"] == x["threads"]]
         if not runs or "caption_ms_encoder" not in x:
