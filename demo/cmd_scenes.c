@@ -30,7 +30,9 @@ static const char usage_text[] =
     "                 (held out: red star, green cross, blue triangle, yellow diamond,\n"
     "                  purple circle, cyan square)\n"
     "  --out DIR      output folder, created if missing\n"
-    "  --size WxH     canvas size in pixels (default 96x96; each side 32..4096)\n"
+    "  --size WxH     one canvas size for every scene (each side 32..4096); without it\n"
+    "                 each scene gets its own canvas, as `xcap eval` draws them: a quarter\n"
+    "                 96x96, the rest 64..256 a side with aspect 1:2..2:1\n"
     "  --objects K    objects per scene, 1..3 (default: random 1..3)\n"
     "  --force        replace an existing DIR/captions.json\n"
     "  -h, --help     show this help\n";
@@ -92,6 +94,7 @@ static int bad_args(const char *fmt, ...) {
 /* Entry point of `xcap scenes`; argv[0] is the command name. Returns the exit code. */
 int cmd_scenes(int argc, char **argv) {
     vis_export_params p = vis_export_default_params();
+    p.random_canvas = 1;  /* as `xcap eval` draws its scenes, unless --size is given */
     const char *out = NULL;
     int have_count = 0, have_seed = 0, have_split = 0;
     for (int i = 1; i < argc; i++) {
@@ -137,6 +140,7 @@ int cmd_scenes(int argc, char **argv) {
             if (parse_size(val, &p.width, &p.height))
                 return bad_args("--size expects WxH with each side in [%d, %d], got '%s'",
                                 VIS_MIN_SIDE, VIS_MAX_SIDE, val);
+            p.random_canvas = 0;
         } else {
             if (cli_long("scenes", name, val, 1, VIS_MAX_OBJECTS, &v)) return 2;
             p.n_objects = (int)v;

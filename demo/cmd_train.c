@@ -48,6 +48,8 @@ static void usage(FILE *f) {
             "  --edge-features     the encoder also embeds a colour-blind outline map of each\n"
             "                      patch, vision/patch_edges.h (the S preset's default)\n"
             "  --no-edge-features  pixels only (the M preset's default)\n"
+            "  --fit stretch|letterbox  how pictures meet the square input: stretched (default),\n"
+            "                      or scaled with their aspect kept and padded; stored in the model\n"
             "  --steps N           optimiser steps (default 40000)\n"
             "  --batch N           scenes per step (default 32)\n"
             "  --lr X              peak learning rate (default 2e-3)\n"
@@ -118,6 +120,7 @@ typedef struct {
     const char *out, *preset, *ckpt, *resume, *data, *images, *split, *align_heads;
     long min_count;
     int edge_features;  /* -1: the preset's */
+    int letterbox;      /* --fit: 0 stretch (default), 1 letterbox */
     xcap_train_opts o;
     long enc_layers, threads, val_every, val_count, ckpt_every, log_every;
     char ckpt_buf[4096];
@@ -131,6 +134,7 @@ static int parse_args(train_args *A, int argc, char **argv) {
                *images = NULL, *split = NULL, *align_heads = NULL;
     long min_count = 1;
     int edge_features = -1;  /* -1: the preset's */
+    int letterbox = 0;
     xcap_train_opts o = xcap_train_defaults();
     o.align_weight = -1.0f;  /* -1: 1 on the shapes world, 0 with --data */
     long enc_layers = -1, threads = 0, val_every = 1000, val_count = 300, ckpt_every = 500,
@@ -162,6 +166,13 @@ static int parse_args(train_args *A, int argc, char **argv) {
         else if (!strcmp(a, "--edge-features") || !strcmp(a, "--no-edge-features")) {
             edge_features = !strcmp(a, "--edge-features");
             used = 0;
+        }
+        else if (!strcmp(a, "--fit")) {
+            if (val && strcmp(val, "stretch") && strcmp(val, "letterbox")) {
+                fprintf(stderr, "xcap train: --fit takes stretch or letterbox, not '%s'\n", val);
+                return 2;
+            }
+            letterbox = val && !strcmp(val, "letterbox");
         }
         else if (!strcmp(a, "--grey-views")) { if (cli_float("train", a, val, 0, 0.95f, &o.grey_views)) return 2; }
         else if (!strcmp(a, "--word-dropout")) { if (cli_float("train", a, val, 0, 0.95f, &o.word_dropout)) return 2; }
@@ -196,7 +207,7 @@ static int parse_args(train_args *A, int argc, char **argv) {
         return 2;
     }
     *A = (train_args){out, preset, ckpt, resume, data, images, split, align_heads, min_count,
-                      edge_features, o, enc_layers, threads, val_every, val_count, ckpt_every,
+                      edge_features, letterbox, o, enc_layers, threads, val_every, val_count, ckpt_every,
                       log_every, {0}};
     if (!A->ckpt) {
         snprintf(A->ckpt_buf, sizeof A->ckpt_buf, "%s.ckpt", out);
@@ -232,6 +243,7 @@ static int setup(xcap_model **mp, xcap_trainer *t, xcap_disk_data *disk, train_a
         if (xcap_config_preset(&cfg, a->preset ? a->preset : "", &err) != 0) return report(d, 2, err.msg);
         if (a->enc_layers >= 0) cfg.enc_layers = (size_t)a->enc_layers;
         if (a->edge_features >= 0) cfg.edge_features = (size_t)a->edge_features;
+        cfg.letterbox = (size_t)a->letterbox;
         if (o->align_weight > 0.0f) {
             char last[32];
             snprintf(last, sizeof last, "%zu:0", cfg.dec_layers - 1);

@@ -342,8 +342,13 @@ int xcap_align_scenes(xcap_align_report *rep, const xcap_model *m, int split, ui
         size_t n = 0;
         for (; n < batch && next + n < count; n++) {
             vis_scene *s = &w.scenes[n];
-            if (vis_scene_generate(s, vis_scene_seed(seed, next + n), (vis_split)split,
-                                   (int)m->cfg.image_w, (int)m->cfg.image_h, 0, err) != 0)
+            uint64_t scene_seed = vis_scene_seed(seed, next + n);
+            vis_recipe recipe = vis_recipe_default();
+            int cw, ch;  /* a random canvas, as in `xcap eval` */
+            vis_canvas_sample(&cw, &ch, &recipe, scene_seed, (int)m->cfg.image_w,
+                              (int)m->cfg.image_h);
+            if (vis_scene_generate_with(s, scene_seed, (vis_split)split, cw, ch, 0, &recipe, 1,
+                                        err) != 0)
                 goto done;
             w.rgb[n] = s->rgb;
             w.w[n] = s->width;

@@ -8,14 +8,14 @@
 
 static const char *const META_KEYS[XCAP_CONFIG_META] = {
     "image_w", "image_h", "patch", "d_model", "n_heads",
-    "enc_layers", "dec_layers", "d_ff", "max_tokens", "edge_features"};
+    "enc_layers", "dec_layers", "d_ff", "max_tokens", "edge_features", "letterbox"};
 
 /* The config fields in META_KEYS order. */
 static size_t *fields(xcap_config *c, size_t i) {
     size_t *f[XCAP_CONFIG_META] = {&c->image_w,    &c->image_h,    &c->patch,
                                    &c->d_model,    &c->n_heads,    &c->enc_layers,
                                    &c->dec_layers, &c->d_ff,       &c->max_tokens,
-                                   &c->edge_features};
+                                   &c->edge_features, &c->letterbox};
     return f[i];
 }
 
@@ -24,9 +24,13 @@ int xcap_config_preset(xcap_config *cfg, const char *name, nn_error *err) {
     if (strcmp(name, "S") == 0 || strcmp(name, "s") == 0) {
         /* no encoder blocks but the edge channel: measured best for pointing, held-out
          * colour–shape pairs and speed (README, "Training the shipped model") */
-        *cfg = (xcap_config){96, 96, 8, 128, 4, 0, 2, 512, 16, 0, 1};
+        *cfg = (xcap_config){.image_w = 96, .image_h = 96, .patch = 8, .d_model = 128,
+                             .n_heads = 4, .enc_layers = 0, .dec_layers = 2, .d_ff = 512,
+                             .max_tokens = 16, .edge_features = 1};
     } else if (strcmp(name, "M") == 0 || strcmp(name, "m") == 0) {
-        *cfg = (xcap_config){128, 128, 8, 256, 8, 4, 4, 1024, 24, 0, 0};
+        *cfg = (xcap_config){.image_w = 128, .image_h = 128, .patch = 8, .d_model = 256,
+                             .n_heads = 8, .enc_layers = 4, .dec_layers = 4, .d_ff = 1024,
+                             .max_tokens = 24};
     } else {
         return nn_fail(err, "unknown preset '%s' (use S or M)", name);
     }
@@ -48,6 +52,7 @@ int xcap_config_validate(const xcap_config *c, nn_error *err) {
                        c->enc_layers, c->dec_layers, VIS_MAX_LAYERS, TXT_MAX_LAYERS);
     if (c->d_ff == 0 || c->d_ff > 65536) return nn_fail(err, "d_ff %zu out of range", c->d_ff);
     if (c->edge_features > 1) return nn_fail(err, "edge_features %zu is not 0 or 1", c->edge_features);
+    if (c->letterbox > 1) return nn_fail(err, "letterbox %zu is not 0 or 1", c->letterbox);
     if (c->max_tokens < 2 || c->max_tokens > 1024)
         return nn_fail(err, "max_tokens %zu is not in 2..1024", c->max_tokens);
     return 0;
@@ -58,7 +63,7 @@ int xcap_config_from_meta(xcap_config *cfg, const nn_st_reader *r, const char *p
     memset(cfg, 0, sizeof *cfg);
     for (size_t i = 0; i < XCAP_CONFIG_META; i++) {
         const char *v = nn_st_meta(r, META_KEYS[i]);
-        if (!v && i == XCAP_CONFIG_META - 1) continue;  /* edge_features: optional */
+        if (!v && i >= XCAP_CONFIG_REQUIRED) continue;  /* edge_features, letterbox: optional */
         if (!v) return nn_fail(err, "%s: metadata '%s' is missing (not an xcap model?)", path, META_KEYS[i]);
         char *end;
         errno = 0;

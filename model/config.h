@@ -15,6 +15,8 @@ typedef struct {
     size_t d_model, n_heads, enc_layers, dec_layers, d_ff, max_tokens;
     size_t vocab_size;  /* set from the vocabulary */
     size_t edge_features;  /* 1: the encoder also embeds the edge channel (vision/patch_edges.h) */
+    size_t letterbox;      /* 1: pictures are scaled to fit the input with their aspect kept and
+                              padded (vision/image.h); 0: stretched to the input */
 } xcap_config;
 
 /* Fills cfg with preset "S" (96², patch 8, d 128, 4 heads, no encoder blocks, 2 decoder
@@ -29,10 +31,12 @@ int xcap_config_validate(const xcap_config *cfg, nn_error *err);
 int xcap_config_from_meta(xcap_config *cfg, const nn_st_reader *r, const char *path,
                           nn_error *err);
 
-/* Number of metadata entries xcap_config_to_meta writes (the last, "edge_features", is
- * optional when reading: files without it have no edge channel). */
-#define XCAP_CONFIG_META 10
-/* Formats the config as metadata: keys[i] are static, values[i] point into buf (10×24 bytes). */
+/* Number of metadata entries xcap_config_to_meta writes; the entries from
+ * XCAP_CONFIG_REQUIRED on ("edge_features", "letterbox") are optional when reading: files
+ * without them have no edge channel and stretch pictures. */
+#define XCAP_CONFIG_META 11
+#define XCAP_CONFIG_REQUIRED 9
+/* Formats the config as metadata: keys[i] are static, values[i] point into buf (11×24 bytes). */
 void xcap_config_to_meta(const xcap_config *cfg, const char **keys, const char **values,
                          char buf[XCAP_CONFIG_META][24]);
 

@@ -32,8 +32,8 @@ int xcap_disk_data_load(xcap_disk_data *d, const char *json, const char *image_d
             xcap_disk_data_free(d);
             return -1;
         }
-        vis_image_resize(d->pixels + i * d->image_bytes, (int)cfg->image_w, (int)cfg->image_h,
-                         img.rgb, img.width, img.height);
+        vis_image_fit(d->pixels + i * d->image_bytes, (int)cfg->image_w, (int)cfg->image_h,
+                      img.rgb, img.width, img.height, (int)cfg->letterbox);
         vis_image_free(&img);
     }
     return 0;

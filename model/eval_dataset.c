@@ -244,13 +244,16 @@ typedef struct {
     char (*ids)[24];                                 /* [count]: the scene index as text */
 } scenes_src;
 
-/* Generates scene i into slot, as training validation and `xcap eval` do. */
+/* Generates scene i into slot, as training validation and `xcap eval` do: drawn at its own
+ * canvas size, which captioning then fits to the input like any picture. */
 static int scenes_fetch(void *user, size_t i, size_t slot, eval_input *in, nn_error *err) {
     scenes_src *s = user;
     vis_scene *sc = &s->scenes[slot];
-    if (vis_scene_generate(sc, vis_scene_seed(s->seed, i), s->split, (int)s->m->cfg.image_w,
-                           (int)s->m->cfg.image_h, 0, err) != 0)
-        return -1;
+    uint64_t seed = vis_scene_seed(s->seed, i);
+    vis_recipe recipe = vis_recipe_default();
+    int cw, ch;  /* a random canvas, resized to the input as any picture is */
+    vis_canvas_sample(&cw, &ch, &recipe, seed, (int)s->m->cfg.image_w, (int)s->m->cfg.image_h);
+    if (vis_scene_generate_with(sc, seed, s->split, cw, ch, 0, &recipe, 1, err) != 0) return -1;
     for (int k = 0; k < sc->n_captions; k++) {
         memcpy(s->refs[i][k], sc->captions[k].text, VIS_CAPTION_MAX_CHARS);
         s->ref_ptrs[i][k] = s->refs[i][k];

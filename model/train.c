@@ -44,8 +44,8 @@ int xcap_shapes_vocab(txt_vocab *v, const xcap_config *cfg, uint64_t seed, nn_er
         goto done;
     }
     for (size_t i = 0; i < SAMPLE; i++) {
-        if (vis_scene_generate(&s, vis_scene_seed(seed ^ 0x5eed, i), VIS_SPLIT_TRAIN,
-                               (int)cfg->image_w, (int)cfg->image_h, 0, err) != 0)
+        if (vis_scene_generate_with(&s, vis_scene_seed(seed ^ 0x5eed, i), VIS_SPLIT_TRAIN,
+                                    (int)cfg->image_w, (int)cfg->image_h, 0, NULL, 0, err) != 0)
             goto done;
         for (int k = 0; k < s.n_captions; k++) {
             memcpy(text[n], s.captions[k].text, VIS_CAPTION_MAX_CHARS);
@@ -130,15 +130,17 @@ int xcap_train_parse_align_heads(xcap_train_opts *o, const char *s, size_t n_lay
 }
 
 /* Writes the alignment targets of batch row i: at position j (which predicts word j) the
- * patch share of the object that word names, for size, colour and shape words. */
+ * share of each input patch in the object that word names (the scene drawn through fit), for
+ * size, colour and shape words. */
 static void fill_align_rows(xcap_batch *b, size_t i, const vis_scene *s, const vis_caption *cap,
-                            int patch) {
-    size_t T = b->t, N = (size_t)(s->width / patch) * (size_t)(s->height / patch);
+                            const vis_fit *fit, const xcap_config *cfg) {
+    size_t T = b->t, N = xcap_config_patches(cfg);
     float *rows = b->align_rows + i * T * N;
     memset(rows, 0, T * N * sizeof *rows);
     for (int j = 0; j < cap->n_words && (size_t)j < T - 1; j++)
         if (cap->kind[j] != VIS_WORD_OTHER && cap->object[j] >= 0)
-            vis_object_patch_share(rows + (size_t)j * N, s, cap->object[j], patch);
+            vis_object_fit_share(rows + (size_t)j * N, s, cap->object[j], fit, (int)cfg->image_w,
+                                 (int)cfg->image_h, (int)cfg->patch);
 }
 
 void xcap_trainer_free(xcap_trainer *t) {
@@ -212,32 +214,47 @@ typedef struct {
     nn_error err;
 } fill_job;
 
+/* Draws rows [begin, end) of the batch: each scene on its own random canvas, drawn straight
+ * into the model's input through the model's fit (what resizing that canvas would give). */
 static void fill_shapes_rows(void *ctx, size_t begin, size_t end) {
     fill_job *job = ctx;
     xcap_trainer *t = job->t;
     const xcap_config *cfg = &t->model->cfg;
     xcap_batch *b = &t->batch;
     size_t N = xcap_config_patches(cfg), pd = 3 * cfg->patch * cfg->patch;
+    int iw = (int)cfg->image_w, ih = (int)cfg->image_h;
+    vis_recipe recipe = vis_recipe_default();
     vis_scene scene = {0};
     nn_error err;
+    unsigned char *input = malloc((size_t)iw * (size_t)ih * 3);
+    if (!input) {
+        if (__atomic_exchange_n(&job->failed, 1, __ATOMIC_ACQ_REL) == 0)
+            nn_fail(&job->err, "out of memory for a %dx%d input", iw, ih);
+        return;
+    }
     for (size_t k = begin; k < end; k++) {
         size_t i = t->row0 + k;  /* the row of the global batch: what the sample depends on */
         uint64_t seed = vis_scene_seed(t->opts.seed, (uint64_t)t->step * t->opts.batch + i);
-        int n_obj = 1 + (int)(seed % (uint64_t)t->opts.max_objects);
-        if (vis_scene_generate(&scene, seed, VIS_SPLIT_TRAIN, (int)cfg->image_w, (int)cfg->image_h,
-                               n_obj, &err) != 0) {
+        int n_obj = 1 + (int)(seed % (uint64_t)t->opts.max_objects), cw, ch;
+        vis_canvas_sample(&cw, &ch, &recipe, seed, iw, ih);
+        vis_fit fit;
+        if (vis_scene_generate_with(&scene, seed, VIS_SPLIT_TRAIN, cw, ch, n_obj, &recipe, 0,
+                                    &err) != 0 ||
+            (fit = vis_fit_make(cw, ch, iw, ih, cfg->letterbox, scene.look.bg),
+             vis_scene_render(input, iw, ih, &scene, &fit, &err)) != 0) {
             if (__atomic_exchange_n(&job->failed, 1, __ATOMIC_ACQ_REL) == 0) job->err = err;
             break;
         }
         int grey = is_grey_view(t, i);
-        if (grey) make_grey(scene.rgb, cfg->image_w * cfg->image_h);
-        vis_patchify(b->patches + k * N * pd, scene.rgb, cfg->image_w, cfg->image_h, cfg->patch);
+        if (grey) make_grey(input, (size_t)iw * (size_t)ih);
+        vis_patchify(b->patches + k * N * pd, input, cfg->image_w, cfg->image_h, cfg->patch);
         const vis_caption *cap = &scene.captions[canonical_caption(&scene)];
         xcap_batch_set_caption(b, t->model, k, cap->text);
         drop_words(b, k, i, t);
         if (grey) hide_colour_words(b, k, cap);
-        if (t->opts.align_weight > 0.0f) fill_align_rows(b, k, &scene, cap, (int)cfg->patch);
+        if (t->opts.align_weight > 0.0f) fill_align_rows(b, k, &scene, cap, &fit, cfg);
     }
+    free(input);
     vis_scene_free(&scene);
 }
 

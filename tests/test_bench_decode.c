@@ -11,7 +11,7 @@
 
 static void test_cached_equals_recompute(void **state) {
     (void)state;
-    xcap_config cfg = {48, 32, 8, 32, 2, 1, 2, 64, 12, 0, 0};
+    xcap_config cfg = {48, 32, 8, 32, 2, 1, 2, 64, 12, 0, 0, 0};
     txt_vocab vocab;
     nn_error err;
     if (xcap_shapes_vocab(&vocab, &cfg, 5, &err) != 0) fail_msg("%s", err.msg);

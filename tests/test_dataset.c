@@ -423,7 +423,14 @@ static char *export_and_load(txt_dataset *ds, size_t count, uint64_t seed) {
     char *dir = make_temp_dir(), path[512];
     assert_non_null(dir);
     nn_error err = {{0}};
-    if (vis_scenes_export(dir, count, seed, VIS_SPLIT_VAL, 48, 32, &err) != 0) fail_msg("%s", err.msg);
+    vis_export_params p = vis_export_default_params();  /* canvases as xcap_eval_scenes draws */
+    p.count = count;
+    p.seed = seed;
+    p.split = VIS_SPLIT_VAL;
+    p.width = 48;
+    p.height = 32;
+    p.random_canvas = 1;
+    if (vis_scenes_export_with(dir, &p, &err) != 0) fail_msg("%s", err.msg);
     snprintf(path, sizeof path, "%s/captions.json", dir);
     if (txt_dataset_load(ds, path, NULL, &err) != 0) fail_msg("%s", err.msg);
     return dir;

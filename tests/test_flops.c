@@ -13,7 +13,7 @@
 
 /* A tiny model (rows != columns, T != N) and its trainer; fails the test on error. */
 static xcap_model *tiny_run(xcap_trainer *t, size_t enc_layers, size_t edges, size_t batch) {
-    xcap_config cfg = {48, 32, 8, 32, 2, enc_layers, 2, 64, 10, 0, edges};
+    xcap_config cfg = {48, 32, 8, 32, 2, enc_layers, 2, 64, 10, 0, edges, 0};
     txt_vocab vocab;
     nn_error err;
     if (xcap_shapes_vocab(&vocab, &cfg, 3, &err) != 0) fail_msg("%s", err.msg);

@@ -12,7 +12,7 @@
 
 /* A tiny config so that steps take milliseconds. */
 static xcap_config tiny_config(void) {
-    xcap_config c = {32, 32, 8, 32, 2, 1, 1, 64, 16, 0, 0};
+    xcap_config c = {32, 32, 8, 32, 2, 1, 1, 64, 16, 0, 0, 0};
     return c;
 }
 

@@ -16,7 +16,7 @@ enum { MAX_SHARDS = 3, BATCH = 5, STEPS = 12 };
 
 /* A tiny config so that steps take milliseconds (as tests/test_train.c). */
 static xcap_config tiny_config(void) {
-    xcap_config c = {32, 32, 8, 32, 2, 1, 1, 64, 16, 0, 0};
+    xcap_config c = {32, 32, 8, 32, 2, 1, 1, 64, 16, 0, 0, 0};
     return c;
 }
 

@@ -97,6 +97,36 @@ void vis_image_resize(unsigned char *dst, int dw, int dh, const unsigned char *s
     stbir_resize_uint8(src, sw, sh, 0, dst, dw, dh, 0, 3);
 }
 
+/* The mean colour of the outermost rows and columns of src. */
+static void border_mean(unsigned char out[3], const unsigned char *src, int sw, int sh) {
+    double sum[3] = {0, 0, 0};
+    size_t n = 0;
+    for (int y = 0; y < sh; y++)
+        for (int x = 0; x < sw; x += (y == 0 || y == sh - 1) ? 1 : (sw > 1 ? sw - 1 : 1)) {
+            for (int c = 0; c < 3; c++) sum[c] += src[3 * ((size_t)y * (size_t)sw + (size_t)x) + c];
+            n++;
+        }
+    for (int c = 0; c < 3; c++) out[c] = (unsigned char)(sum[c] / (double)n + 0.5);
+}
+
+void vis_image_fit(unsigned char *dst, int dw, int dh, const unsigned char *src, int sw, int sh,
+                   int letterbox) {
+    if (!letterbox || (long)sw * dh == (long)sh * dw) {
+        vis_image_resize(dst, dw, dh, src, sw, sh);
+        return;
+    }
+    unsigned char pad[3];
+    border_mean(pad, src, sw, sh);
+    for (size_t i = 0; i < (size_t)dw * (size_t)dh; i++) memcpy(dst + 3 * i, pad, 3);
+    double k = (double)dw / sw < (double)dh / sh ? (double)dw / sw : (double)dh / sh;
+    int iw = (int)(k * sw + 0.5), ih = (int)(k * sh + 0.5);
+    iw = iw < 1 ? 1 : iw > dw ? dw : iw;
+    ih = ih < 1 ? 1 : ih > dh ? dh : ih;
+    int ox = (dw - iw) / 2, oy = (dh - ih) / 2;
+    stbir_resize_uint8(src, sw, sh, 0, dst + 3 * ((size_t)oy * (size_t)dw + (size_t)ox), iw, ih,
+                       dw * 3, 3);
+}
+
 void vis_patchify(float *out, const unsigned char *rgb, size_t image_w, size_t image_h,
                   size_t patch) {
     const size_t gw = image_w / patch, gh = image_h / patch, len = 3 * patch * patch;

@@ -28,6 +28,11 @@ void vis_image_free(vis_image *img);
 /* Stretches src (sw × sh RGB) to dst (dw × dh RGB). */
 void vis_image_resize(unsigned char *dst, int dw, int dh, const unsigned char *src, int sw, int sh);
 
+/* Fits src into dst: stretched (letterbox 0), or scaled with its aspect kept, centred, and the
+ * margins filled with the mean colour of src's border pixels (letterbox 1). */
+void vis_image_fit(unsigned char *dst, int dw, int dh, const unsigned char *src, int sw, int sh,
+                   int letterbox);
+
 /* Cuts an image_w × image_h RGB input into (image_h/P)·(image_w/P) patches, row-major,
  * each a vector of 3·P·P values (py·P + px)·3 + ch, normalised (v/255 − 0.5)/0.5.
  * out holds N × 3P² floats. */

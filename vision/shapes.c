@@ -1,4 +1,5 @@
-/* shapes.c — the shapes world: scene sampling, placement, drawing, captions, ground truth. */
+/* shapes.c — the shapes world: scene sampling, placement, captions and ground truth (the
+ * outlines are in shapes_geometry.c, the look in shapes_look.c, drawing in shapes_render.c). */
 #include "vision/shapes.h"
 
 #include <math.h>
@@ -6,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "nn/rng.h"
+#include "vision/shapes_parts.h"
 
 const char *const vis_shape_names[VIS_SHAPE_COUNT] = {
     "circle", "square", "triangle", "diamond", "star", "cross"};
@@ -20,41 +21,6 @@ const vis_pair vis_heldout_pairs[VIS_HELDOUT_COUNT] = {
     {VIS_COLOUR_BLUE, VIS_SHAPE_TRIANGLE},  {VIS_COLOUR_YELLOW, VIS_SHAPE_DIAMOND},
     {VIS_COLOUR_PURPLE, VIS_SHAPE_CIRCLE},  {VIS_COLOUR_CYAN, VIS_SHAPE_SQUARE}};
 
-/* Saturated object colours, far from each other and from the backgrounds. */
-static const unsigned char colour_rgb[VIS_COLOUR_COUNT][3] = {
-    {220, 40, 40},   /* red */
-    {50, 190, 60},   /* green */
-    {40, 90, 235},   /* blue */
-    {245, 225, 50},  /* yellow */
-    {160, 60, 210},  /* purple */
-    {250, 140, 30},  /* orange */
-    {245, 245, 245}, /* white */
-    {50, 220, 230},  /* cyan */
-};
-
-/* Muted, darkish, low-saturation backgrounds. */
-#define N_BACKGROUNDS 8
-static const unsigned char background_rgb[N_BACKGROUNDS][3] = {
-    {72, 76, 86}, {96, 96, 96}, {92, 88, 72}, {104, 88, 80},
-    {70, 92, 92}, {90, 78, 94}, {74, 88, 74}, {120, 112, 100},
-};
-
-/* Extent of each shape in its own unit coordinates (u right, v down): umin, umax, vmin, vmax. */
-static const float shape_extent[VIS_SHAPE_COUNT][4] = {
-    {-1, 1, -1, 1}, {-1, 1, -1, 1}, {-1, 1, -1, 1},
-    {-1, 1, -1, 1}, {-1, 1, -0.951057f, 0.951057f}, {-1, 1, -1, 1},
-};
-
-/* Five-pointed star with inner radius half the outer, scaled to span u in [-1, 1]:
- * vertex k at angle -90° + 36k, outer radius R = 1/sin 72° (even k) or R/2 (odd k),
- * shifted down by 0.1004 so that it spans v in [-0.951, 0.951]. */
-static const float star_vertices[10][2] = {
-    {0.000000f, -0.951057f}, {0.309017f, -0.324920f}, {1.000000f, -0.224514f},
-    {0.500000f, 0.262866f},  {0.618034f, 0.951057f},  {0.000000f, 0.626137f},
-    {-0.618034f, 0.951057f}, {-0.500000f, 0.262866f}, {-1.000000f, -0.224514f},
-    {-0.309017f, -0.324920f}};
-
-#define CROSS_HALF_WIDTH 0.36f    /* half the bar thickness of the cross, in unit coordinates */
 #define SMALL_MIN_PX 14.0f        /* object sizes across, at a 96-pixel canvas */
 #define SMALL_MAX_PX 18.0f
 #define LARGE_MIN_PX 28.0f
@@ -62,7 +28,6 @@ static const float star_vertices[10][2] = {
 #define MARGIN_PX 6.0f            /* relation / left-to-right order margin at 96 pixels */
 #define PLACE_TRIES 2048          /* placement attempts before giving up */
 #define RESIZE_EVERY 32           /* attempts between re-drawing the object sizes */
-#define SUPERSAMPLE 4             /* anti-aliasing: SUPERSAMPLE² samples per pixel */
 
 int vis_split_parse(const char *s, vis_split *out, nn_error *err) {
     for (int i = 0; i < VIS_SPLIT_COUNT; i++) {
@@ -84,34 +49,12 @@ uint64_t vis_scene_seed(uint64_t base, uint64_t index) {
     return nn_seed_mix(base, index);
 }
 
-/* Even-odd point-in-polygon test for the unit star. */
-static int star_contains(float u, float v) {
-    int inside = 0;
-    for (int i = 0, j = 9; i < 10; j = i++) {
-        float ui = star_vertices[i][0], vi = star_vertices[i][1];
-        float uj = star_vertices[j][0], vj = star_vertices[j][1];
-        if ((vi > v) != (vj > v) && u < (uj - ui) * (v - vi) / (vj - vi) + ui) inside = !inside;
-    }
-    return inside;
-}
-
-/* 1 when the unit-coordinate point (u, v) lies inside the unit shape. */
-static int unit_contains(vis_shape shape, float u, float v) {
-    float au = fabsf(u), av = fabsf(v);
-    switch (shape) {
-    case VIS_SHAPE_CIRCLE: return u * u + v * v <= 1.0f;
-    case VIS_SHAPE_SQUARE: return au <= 1.0f && av <= 1.0f;
-    case VIS_SHAPE_TRIANGLE: return v <= 1.0f && au <= 0.5f * (v + 1.0f);
-    case VIS_SHAPE_DIAMOND: return au + av <= 1.0f;
-    case VIS_SHAPE_STAR: return star_contains(u, v);
-    case VIS_SHAPE_CROSS:
-        return (au <= 1.0f && av <= CROSS_HALF_WIDTH) || (au <= CROSS_HALF_WIDTH && av <= 1.0f);
-    default: return 0;
-    }
-}
-
 int vis_object_contains(const vis_object *o, float x, float y) {
-    return unit_contains(o->shape, (x - o->gx) / o->radius, (y - o->gy) / o->radius);
+    if (o->n_vertices == 0) {
+        float dx = x - o->gx, dy = y - o->gy;
+        return dx * dx + dy * dy <= o->radius * o->radius;
+    }
+    return vis_polygon_contains((const float (*)[2])o->vertices, o->n_vertices, x, y);
 }
 
 void vis_object_mask(unsigned char *mask, const vis_scene *s, int index) {
@@ -159,18 +102,6 @@ vis_word_kind vis_word_classify(const char *word, int *value) {
     return VIS_WORD_OTHER;
 }
 
-/* Uniform float in [lo, hi). */
-static float uniform_in(nn_rng *r, float lo, float hi) {
-    return lo + (hi - lo) * nn_rng_uniform(r);
-}
-
-/* Clamps a float to a byte. */
-static unsigned char to_byte(float v) {
-    if (v < 0.0f) return 0;
-    if (v > 255.0f) return 255;
-    return (unsigned char)lrintf(v);
-}
-
 /* Draws colour and shape for each object: none held out (train/val), or at least one held
  * out (heldout); no two objects of a scene share both colour and shape. */
 static void sample_pairs(vis_object *obj, int n, vis_split split, nn_rng *r) {
@@ -195,18 +126,34 @@ static void sample_pairs(vis_object *obj, int n, vis_split split, nn_rng *r) {
     }
 }
 
-/* Places object o at a random position for its size; 0 when its box fits the canvas. */
-static int place_one(vis_object *o, int width, int height, float scale, nn_rng *r) {
-    float across = o->size == VIS_SIZE_SMALL ? uniform_in(r, SMALL_MIN_PX, SMALL_MAX_PX)
-                                             : uniform_in(r, LARGE_MIN_PX, LARGE_MAX_PX);
-    const float *e = shape_extent[o->shape];
-    o->radius = 0.5f * across * scale;
-    o->gx = uniform_in(r, 1.0f - e[0] * o->radius, (float)width - 1.0f - e[1] * o->radius);
-    o->gy = uniform_in(r, 1.0f - e[2] * o->radius, (float)height - 1.0f - e[3] * o->radius);
-    o->x0 = (int)floorf(o->gx + e[0] * o->radius);
-    o->x1 = (int)floorf(o->gx + e[1] * o->radius) + 1;
-    o->y0 = (int)floorf(o->gy + e[2] * o->radius);
-    o->y1 = (int)floorf(o->gy + e[3] * o->radius) + 1;
+/* Gives object o an outline (varied when vary is 1) and a random position for its size: the
+ * longer side of its box is the size drawn from the size's range; 0 when the box fits. */
+static int place_one(vis_object *o, int width, int height, float scale, int vary, nn_rng *r) {
+    float across = scale * (o->size == VIS_SIZE_SMALL ? vis_uniform(r, SMALL_MIN_PX, SMALL_MAX_PX)
+                                                      : vis_uniform(r, LARGE_MIN_PX, LARGE_MAX_PX));
+    float unit[VIS_MAX_VERTICES][2];
+    int n = vis_shape_outline(unit, o->shape, vary, r);
+    float umin = -1, umax = 1, vmin = -1, vmax = 1;
+    for (int k = 0; k < n; k++) {
+        if (k == 0) umin = umax = unit[0][0], vmin = vmax = unit[0][1];
+        umin = fminf(umin, unit[k][0]), umax = fmaxf(umax, unit[k][0]);
+        vmin = fminf(vmin, unit[k][1]), vmax = fmaxf(vmax, unit[k][1]);
+    }
+    float k = across / fmaxf(umax - umin, vmax - vmin), bw = k * (umax - umin), bh = k * (vmax - vmin);
+    float bx = vis_uniform(r, 1.0f, (float)width - 1.0f - bw);
+    float by = vis_uniform(r, 1.0f, (float)height - 1.0f - bh);
+    o->n_vertices = n;
+    for (int j = 0; j < n; j++) {
+        o->vertices[j][0] = bx + k * (unit[j][0] - umin);
+        o->vertices[j][1] = by + k * (unit[j][1] - vmin);
+    }
+    o->gx = bx + 0.5f * bw;
+    o->gy = by + 0.5f * bh;
+    o->radius = 0.5f * fmaxf(bw, bh);
+    o->x0 = (int)floorf(bx);
+    o->x1 = (int)floorf(bx + bw) + 1;
+    o->y0 = (int)floorf(by);
+    o->y1 = (int)floorf(by + bh) + 1;
     o->cx = 0.5f * (float)(o->x0 + o->x1);
     o->cy = 0.5f * (float)(o->y0 + o->y1);
     return o->x0 >= 1 && o->y0 >= 1 && o->x1 <= width - 1 && o->y1 <= height - 1 ? 0 : -1;
@@ -235,7 +182,8 @@ static int placement_ok(const vis_object *obj, int n, int gap, float margin) {
 
 /* Chooses sizes and positions by bounded rejection sampling; sizes are re-drawn every
  * RESIZE_EVERY attempts and the last attempts use small objects only. */
-static int place_all(vis_object *obj, int n, int width, int height, nn_rng *r, nn_error *err) {
+static int place_all(vis_object *obj, int n, int width, int height, int vary, nn_rng *r,
+                     nn_error *err) {
     float scale = (float)(width < height ? width : height) / (float)VIS_DEFAULT_SIDE;
     int gap = (int)lrintf(VIS_MIN_GAP_PX * scale);
     if (gap < VIS_MIN_GAP_PX) gap = VIS_MIN_GAP_PX;
@@ -247,53 +195,10 @@ static int place_all(vis_object *obj, int n, int width, int height, nn_rng *r, n
                                   ? VIS_SIZE_SMALL
                                   : (vis_size)nn_rng_below(r, VIS_SIZE_COUNT);
         int fits = 1;
-        for (int i = 0; i < n && fits; i++) fits = place_one(&obj[i], width, height, scale, r) == 0;
+        for (int i = 0; i < n && fits; i++) fits = place_one(&obj[i], width, height, scale, vary, r) == 0;
         if (fits && placement_ok(obj, n, gap, margin)) return 0;
     }
     return nn_fail(err, "shapes: could not place %d objects on a %dx%d canvas", n, width, height);
-}
-
-/* Fills the canvas with a muted background colour plus light per-pixel noise (±6). */
-static void draw_background(unsigned char *rgb, size_t n_pixels, nn_rng *r) {
-    const unsigned char *base = background_rgb[nn_rng_below(r, N_BACKGROUNDS)];
-    int bg[3];
-    for (int c = 0; c < 3; c++) bg[c] = base[c] + (int)nn_rng_below(r, 13) - 6;
-    for (size_t p = 0; p < n_pixels; p++) {
-        uint32_t bits = nn_rng_u32(r);
-        for (int c = 0; c < 3; c++) {
-            int noise = (int)((((bits >> (8 * c)) & 0xFFu) * 13u) >> 8) - 6;
-            rgb[3 * p + (size_t)c] = (unsigned char)(bg[c] + noise);
-        }
-    }
-}
-
-/* Picks the object's drawn colour: its base colour with a small random shade variation. */
-static void shade_object(vis_object *o, nn_rng *r) {
-    float f = uniform_in(r, 0.9f, 1.04f);
-    for (int c = 0; c < 3; c++)
-        o->rgb[c] = to_byte((float)colour_rgb[o->colour][c] * f + uniform_in(r, -8.0f, 8.0f));
-}
-
-/* Blends the object into the canvas with SUPERSAMPLE² samples per pixel of its box. */
-static void draw_object(unsigned char *rgb, int width, const vis_object *o) {
-    const float step = 1.0f / SUPERSAMPLE, inv_r = 1.0f / o->radius;
-    const float total = (float)(SUPERSAMPLE * SUPERSAMPLE);
-    for (int y = o->y0; y < o->y1; y++)
-        for (int x = o->x0; x < o->x1; x++) {
-            int hits = 0;
-            for (int j = 0; j < SUPERSAMPLE; j++) {
-                float v = ((float)y + (j + 0.5f) * step - o->gy) * inv_r;
-                for (int i = 0; i < SUPERSAMPLE; i++) {
-                    float u = ((float)x + (i + 0.5f) * step - o->gx) * inv_r;
-                    hits += unit_contains(o->shape, u, v);
-                }
-            }
-            if (hits == 0) continue;
-            float a = (float)hits / total;
-            unsigned char *px = rgb + 3 * ((size_t)y * (size_t)width + (size_t)x);
-            for (int c = 0; c < 3; c++)
-                px[c] = to_byte((1.0f - a) * (float)px[c] + a * (float)o->rgb[c]);
-        }
 }
 
 /* Appends one word with its grounding to caption c. */
@@ -360,6 +265,11 @@ static void sort_by_x(vis_object *obj, int n) {
 
 int vis_scene_generate(vis_scene *s, uint64_t seed, vis_split split, int width, int height,
                        int n_objects, nn_error *err) {
+    return vis_scene_generate_with(s, seed, split, width, height, n_objects, NULL, 1, err);
+}
+
+int vis_scene_generate_with(vis_scene *s, uint64_t seed, vis_split split, int width, int height,
+                            int n_objects, const vis_recipe *recipe, int draw, nn_error *err) {
     if (width < VIS_MIN_SIDE || height < VIS_MIN_SIDE || width > VIS_MAX_SIDE ||
         height > VIS_MAX_SIDE)
         return nn_fail(err, "shapes: canvas %dx%d outside %d..%d per side", width, height,
@@ -368,8 +278,10 @@ int vis_scene_generate(vis_scene *s, uint64_t seed, vis_split split, int width, 
         return nn_fail(err, "shapes: object count %d outside 0..%d", n_objects, VIS_MAX_OBJECTS);
     if ((int)split < 0 || split >= VIS_SPLIT_COUNT)
         return nn_fail(err, "shapes: unknown split %d", (int)split);
+    vis_recipe fallback = vis_recipe_default();
+    if (!recipe) recipe = &fallback;
     size_t n_pixels = (size_t)width * (size_t)height, need = 3 * n_pixels;
-    if (s->rgb_cap < need) {
+    if (draw && s->rgb_cap < need) {
         unsigned char *buf = malloc(need);
         if (!buf) return nn_fail(err, "shapes: out of memory for a %dx%d canvas", width, height);
         free(s->rgb);
@@ -387,13 +299,13 @@ int vis_scene_generate(vis_scene *s, uint64_t seed, vis_split split, int width, 
     int n = n_objects ? n_objects : 1 + (int)nn_rng_below(&r, VIS_MAX_OBJECTS);
     s->n_objects = n;
     sample_pairs(s->objects, n, split, &r);
-    if (place_all(s->objects, n, width, height, &r, err) != 0) return -1;
+    if (place_all(s->objects, n, width, height, recipe->vary_geometry, &r, err) != 0) return -1;
     if (n == 3) sort_by_x(s->objects, n);
-    for (int i = 0; i < n; i++) shade_object(&s->objects[i], &r);
-    draw_background(s->rgb, n_pixels, &r);
-    for (int i = 0; i < n; i++) draw_object(s->rgb, width, &s->objects[i]);
+    vis_look_sample(s, recipe, &r);
     write_captions(s);
-    return 0;
+    if (!draw) return 0;
+    vis_fit identity = vis_fit_make(width, height, width, height, 0, NULL);
+    return vis_scene_render(s->rgb, width, height, s, &identity, err);
 }
 
 void vis_scene_free(vis_scene *s) {

@@ -202,6 +202,16 @@ static int emit(FILE *f, const char *sep, cJSON *item, int ok) {
     return 0;
 }
 
+/* Generates scene i of the run: on p's canvas, or on a random canvas (vis_canvas_sample
+ * around p's size, as `xcap eval` draws its scenes) when p->random_canvas is set. */
+static int export_scene(vis_scene *s, const vis_export_params *p, size_t i, nn_error *err) {
+    uint64_t seed = vis_scene_seed(p->seed, i);
+    vis_recipe recipe = vis_recipe_default();
+    int w = p->width, h = p->height;
+    if (p->random_canvas) vis_canvas_sample(&w, &h, &recipe, seed, p->width, p->height);
+    return vis_scene_generate_with(s, seed, p->split, w, h, p->n_objects, &recipe, 1, err);
+}
+
 /* Streams captions.json into f: pass 1 writes the PNGs and image entries, pass 2 regenerates
  * each scene (cheap and deterministic) for its annotations, so memory stays per scene. */
 static int write_all(FILE *f, const char *dir, const vis_export_params *p, vis_scene *s,
@@ -213,9 +223,7 @@ static int write_all(FILE *f, const char *dir, const vis_export_params *p, vis_s
     if (emit(f, "", item, ok) != 0) return nn_fail(err, "shapes export: out of memory");
     fputs(",\"images\":[", f);
     for (size_t i = 0; i < p->count; i++) {
-        if (vis_scene_generate(s, vis_scene_seed(p->seed, i), p->split, p->width, p->height,
-                               p->n_objects, err) != 0)
-            return -1;
+        if (export_scene(s, p, i, err) != 0) return -1;
         snprintf(rel, sizeof rel, "images/scene_%06zu.png", i);
         if (join_path(path, sizeof path, dir, rel, err) != 0) return -1;
         if (write_png(path, s, err) != 0) return -1;
@@ -227,9 +235,7 @@ static int write_all(FILE *f, const char *dir, const vis_export_params *p, vis_s
     fputs("],\"annotations\":[", f);
     size_t k = 0;
     for (size_t i = 0; i < p->count; i++) {
-        if (vis_scene_generate(s, vis_scene_seed(p->seed, i), p->split, p->width, p->height,
-                               p->n_objects, err) != 0)
-            return -1;
+        if (export_scene(s, p, i, err) != 0) return -1;
         for (int c = 0; c < s->n_captions; c++, k++) {
             item = annotation_entry(&s->captions[c], i, k, &ok);
             if (emit(f, k ? "," : "", item, ok) != 0)
@@ -261,7 +267,10 @@ int vis_scenes_export_with(const char *dir, const vis_export_params *p, nn_error
         return nn_fail(err, "%s: already exists (overwrite not requested)", json_path);
     if (make_dirs(dir, err) != 0 || make_dirs(images, err) != 0) return -1;
 
-    unsigned char *mask = malloc((size_t)p->width * (size_t)p->height);
+    vis_recipe recipe = vis_recipe_default();
+    int side = recipe.side_max > p->width ? recipe.side_max : p->width;
+    side = side > p->height ? side : p->height;
+    unsigned char *mask = malloc((size_t)side * (size_t)side);
     if (!mask) return nn_fail(err, "shapes export: out of memory");
     FILE *f = fopen(tmp_path, "wb");
     if (!f) {

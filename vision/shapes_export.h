@@ -32,7 +32,9 @@ typedef struct {
     size_t count;                 /* scenes to write */
     uint64_t seed;                /* base seed of the run */
     vis_split split;
-    int width, height;            /* canvas size */
+    int width, height;            /* canvas size (with random_canvas: the model's input size) */
+    int random_canvas;            /* 1: each scene on a random canvas around width × height, as
+                                     `xcap eval` draws its scenes (vis_canvas_sample) */
     int n_objects;                /* 1..3 forces the object count; 0 = random per scene */
     int overwrite;                /* 0: refuse when DIR/captions.json already exists */
     vis_export_progress progress; /* optional, may be NULL */
@@ -45,7 +47,8 @@ vis_export_params vis_export_default_params(void);
 /* Writes p->count scenes and DIR/captions.json as described above. */
 int vis_scenes_export_with(const char *dir, const vis_export_params *p, nn_error *err);
 
-/* Shorthand for vis_scenes_export_with with random object counts and no overwrite. */
+/* Shorthand for vis_scenes_export_with with random object counts, one canvas and no
+ * overwrite. */
 int vis_scenes_export(const char *dir, size_t count, uint64_t seed, vis_split split, int width,
                       int height, nn_error *err);
 
