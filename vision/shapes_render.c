@@ -11,7 +11,7 @@
 #include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 
-#define SUPERSAMPLE 4   /* an edge pixel's coverage: SUPERSAMPLE² samples */
+#define SUPERSAMPLE 4   /* antialiased coverage: sub-rows per pixel row */
 
 vis_fit vis_fit_make(int width, int height, int dw, int dh, int letterbox,
                      const unsigned char pad[3]) {
@@ -26,45 +26,57 @@ vis_fit vis_fit_make(int width, int height, int dw, int dh, int letterbox,
     return f;
 }
 
-/* Clamps a float to a byte. */
-static unsigned char to_byte(float v) {
-    return v <= 0.0f ? 0 : v >= 255.0f ? 255 : (unsigned char)lrintf(v);
+/* Clamps a float to a byte, rounding to nearest. */
+static inline unsigned char to_byte(float v) {
+    return v <= 0.0f ? 0 : v >= 255.0f ? 255 : (unsigned char)(v + 0.5f);
 }
 
-/* The background's colour at canvas point (x, y). */
-static void background_at(unsigned char out[3], const vis_look *l, float x, float y, int W, int H) {
-    float t = 0.0f;
-    if (l->background == VIS_BG_GRADIENT) {
-        t = 0.5f + 0.7071f * ((x / (float)W - 0.5f) * l->dir_x + (y / (float)H - 0.5f) * l->dir_y);
-        t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
-    } else if (l->background == VIS_BG_TEXTURE) {
-        long a = (long)floorf((x * l->dir_x + y * l->dir_y) / l->period);
-        long b = (long)floorf((y * l->dir_x - x * l->dir_y) / l->period);
-        t = (float)((l->checks ? a + b : a) & 1);
+/* Fills dst with the background of look l drawn through fit f, or f's pad outside the canvas. */
+static void draw_background(unsigned char *dst, int dw, int dh, const vis_scene *s,
+                            const vis_fit *f) {
+    const vis_look *l = &s->look;
+    float ikx = 1.0f / f->kx, iky = 1.0f / f->ky, W = (float)s->width, H = (float)s->height;
+    for (int Y = 0; Y < dh; Y++) {
+        float y = ((float)Y + 0.5f - f->oy) * iky;
+        unsigned char *row = dst + 3 * (size_t)Y * (size_t)dw;
+        for (int X = 0; X < dw; X++) {
+            float x = ((float)X + 0.5f - f->ox) * ikx, t = 0.0f;
+            unsigned char *px = row + 3 * X;
+            if (x < 0.0f || y < 0.0f || x >= W || y >= H) {
+                px[0] = f->pad[0], px[1] = f->pad[1], px[2] = f->pad[2];
+                continue;
+            }
+            if (l->background == VIS_BG_GRADIENT) {
+                t = 0.5f + 0.7071f * ((x / W - 0.5f) * l->dir_x + (y / H - 0.5f) * l->dir_y);
+                t = t < 0.0f ? 0.0f : t > 1.0f ? 1.0f : t;
+            } else if (l->background == VIS_BG_TEXTURE) {
+                long a = (long)floorf((x * l->dir_x + y * l->dir_y) / l->period);
+                long b = (long)floorf((y * l->dir_x - x * l->dir_y) / l->period);
+                t = (float)((l->checks ? a + b : a) & 1);
+            }
+            if (t == 0.0f) {
+                px[0] = l->bg[0], px[1] = l->bg[1], px[2] = l->bg[2];
+                continue;
+            }
+            for (int c = 0; c < 3; c++)
+                px[c] = to_byte((1.0f - t) * (float)l->bg[c] + t * (float)l->bg2[c]);
+        }
     }
-    for (int c = 0; c < 3; c++) out[c] = to_byte((1.0f - t) * (float)l->bg[c] + t * (float)l->bg2[c]);
 }
 
-/* Adds the look's uniform noise to every pixel of dst, from the scene's own stream. */
+/* Adds the look's uniform noise (±noise levels) to every pixel of dst, from the scene's own
+ * stream: one 32-bit draw per pixel, a byte per channel. */
 static void add_noise(unsigned char *dst, size_t pixels, const vis_scene *s, uint64_t salt) {
     nn_rng r;
     nn_rng_seed(&r, nn_seed_mix(s->seed, salt));
-    float a = s->look.noise;
-    for (size_t i = 0; i < 3 * pixels; i++)
-        dst[i] = to_byte((float)dst[i] + a * (2.0f * nn_rng_uniform(&r) - 1.0f));
-}
-
-/* The part of output pixel (X, Y)'s footprint that object o covers, by SUPERSAMPLE² samples. */
-static float coverage(const vis_object *o, const vis_fit *f, int X, int Y) {
-    int hits = 0;
-    for (int j = 0; j < SUPERSAMPLE; j++) {
-        float y = ((float)Y + ((float)j + 0.5f) / SUPERSAMPLE - f->oy) / f->ky;
-        for (int i = 0; i < SUPERSAMPLE; i++) {
-            float x = ((float)X + ((float)i + 0.5f) / SUPERSAMPLE - f->ox) / f->kx;
-            hits += vis_object_contains(o, x, y);
+    float a = s->look.noise / 127.5f;
+    for (size_t i = 0; i < pixels; i++) {
+        uint32_t bits = nn_rng_u32(&r);
+        for (int c = 0; c < 3; c++) {
+            float u = (float)((bits >> (8 * c)) & 0xFFu) - 127.5f;
+            dst[3 * i + (size_t)c] = to_byte((float)dst[3 * i + (size_t)c] + a * u);
         }
     }
-    return (float)hits / (float)(SUPERSAMPLE * SUPERSAMPLE);
 }
 
 /* The output pixels [*X0, *X1) × [*Y0, *Y1) that object o's box maps onto. */
@@ -80,39 +92,80 @@ static void output_box(int *X0, int *Y0, int *X1, int *Y1, const vis_object *o, 
     *Y1 = *Y1 > dh ? dh : *Y1;
 }
 
-/* Blends object o into dst. Antialiased: a pixel whose four footprint corners agree is all
- * in or all out, the others are supersampled, and so are the two outer rings of the box,
- * where the tips that set the box lie; hard: the pixel centre decides. */
+/* The x positions (canvas pixels) where the horizontal line at canvas height y crosses
+ * object o's outline, sorted; returns their count (even). A point (x, y) is inside exactly
+ * when it lies in [c0, c1) or [c2, c3) ..., the rule of vis_object_contains. */
+static int crossings(float *c, const vis_object *o, float y) {
+    int n = 0;
+    if (o->n_vertices == 0) {
+        float dy = y - o->gy, h = o->radius * o->radius - dy * dy;
+        if (h < 0.0f) return 0;
+        c[0] = o->gx - sqrtf(h);
+        c[1] = o->gx + sqrtf(h);
+        return 2;
+    }
+    for (int i = 0, j = o->n_vertices - 1; i < o->n_vertices; j = i++) {
+        float xi = o->vertices[i][0], yi = o->vertices[i][1];
+        float xj = o->vertices[j][0], yj = o->vertices[j][1];
+        if ((yi > y) != (yj > y)) c[n++] = (xj - xi) * (y - yi) / (yj - yi) + xi;
+    }
+    for (int i = 1; i < n; i++)   /* insertion sort: at most VIS_MAX_VERTICES values */
+        for (int j = i; j > 0 && c[j] < c[j - 1]; j--) {
+            float t = c[j];
+            c[j] = c[j - 1];
+            c[j - 1] = t;
+        }
+    return n & ~1;
+}
+
+/* Adds into cov[X - X0] (X in [X0, X1)) object o's coverage of output row Y: antialiased, the
+ * exact horizontal overlap of each of SUPERSAMPLE sub-rows' spans; hard, 1 where the pixel
+ * centre is inside. A scanline rasteriser: a few crossings a row instead of a point test a
+ * sample. */
+static void cover_row(float *cov, const vis_object *o, const vis_fit *f, int Y, int X0, int X1,
+                      int antialias) {
+    float c[VIS_MAX_VERTICES + 2];
+    int rows = antialias ? SUPERSAMPLE : 1;
+    for (int j = 0; j < rows; j++) {
+        float ys = antialias ? (float)Y + ((float)j + 0.5f) / SUPERSAMPLE : (float)Y + 0.5f;
+        int n = crossings(c, o, (ys - f->oy) / f->ky);
+        for (int k = 0; k + 1 < n; k += 2) {
+            float a = c[k] * f->kx + f->ox, b = c[k + 1] * f->kx + f->ox;
+            if (!antialias) {   /* centres X + 0.5 in [a, b) */
+                int lo = (int)ceilf(a - 0.5f), hi = (int)ceilf(b - 0.5f);
+                for (int X = lo < X0 ? X0 : lo; X < hi && X < X1; X++) cov[X - X0] = 1.0f;
+                continue;
+            }
+            int lo = (int)floorf(a), hi = (int)ceilf(b);
+            for (int X = lo < X0 ? X0 : lo; X < hi && X < X1; X++) {
+                float l = a > (float)X ? a : (float)X, r = b < (float)(X + 1) ? b : (float)(X + 1);
+                if (r > l) cov[X - X0] += (r - l) / SUPERSAMPLE;
+            }
+        }
+    }
+}
+
+/* Blends object o into dst through fit f, row by row of its output box. */
 static int draw_object(unsigned char *dst, int dw, int dh, const vis_object *o, const vis_fit *f,
                        int antialias) {
     int X0, Y0, X1, Y1;
     output_box(&X0, &Y0, &X1, &Y1, o, f, dw, dh);
     if (X1 <= X0 || Y1 <= Y0) return 0;
-    int cw = X1 - X0 + 1;
-    unsigned char *corner = antialias ? malloc((size_t)cw * (size_t)(Y1 - Y0 + 1)) : NULL;
-    if (antialias && !corner) return -1;
-    if (antialias)
-        for (int Y = Y0; Y <= Y1; Y++)
-            for (int X = X0; X <= X1; X++)
-                corner[(Y - Y0) * cw + (X - X0)] = (unsigned char)vis_object_contains(
-                    o, ((float)X - f->ox) / f->kx, ((float)Y - f->oy) / f->ky);
-    for (int Y = Y0; Y < Y1; Y++)
+    float *cov = malloc((size_t)(X1 - X0) * sizeof *cov);
+    if (!cov) return -1;
+    for (int Y = Y0; Y < Y1; Y++) {
+        memset(cov, 0, (size_t)(X1 - X0) * sizeof *cov);
+        cover_row(cov, o, f, Y, X0, X1, antialias);
         for (int X = X0; X < X1; X++) {
-            float a;
-            if (antialias) {
-                const unsigned char *c = corner + (Y - Y0) * cw + (X - X0);
-                int sum = c[0] + c[1] + c[cw] + c[cw + 1];
-                int rim = X < X0 + 2 || Y < Y0 + 2 || X >= X1 - 2 || Y >= Y1 - 2;
-                a = rim || (sum != 0 && sum != 4) ? coverage(o, f, X, Y) : sum ? 1.0f : 0.0f;
-            } else {
-                a = (float)vis_object_contains(o, ((float)X + 0.5f - f->ox) / f->kx,
-                                               ((float)Y + 0.5f - f->oy) / f->ky);
-            }
-            if (a == 0.0f) continue;
+            float a = cov[X - X0];
+            if (a <= 0.0f) continue;
+            if (a > 1.0f) a = 1.0f;
             unsigned char *px = dst + 3 * ((size_t)Y * (size_t)dw + (size_t)X);
-            for (int c = 0; c < 3; c++) px[c] = to_byte((1.0f - a) * (float)px[c] + a * (float)o->rgb[c]);
+            for (int ch = 0; ch < 3; ch++)
+                px[ch] = to_byte((1.0f - a) * (float)px[ch] + a * (float)o->rgb[ch]);
         }
-    free(corner);
+    }
+    free(cov);
     return 0;
 }
 
@@ -186,15 +239,7 @@ int vis_scene_render(unsigned char *dst, int dw, int dh, const vis_scene *s, con
                      nn_error *err) {
     const vis_look *l = &s->look;
     size_t pixels = (size_t)dw * (size_t)dh;
-    for (int Y = 0; Y < dh; Y++)
-        for (int X = 0; X < dw; X++) {
-            float x = ((float)X + 0.5f - fit->ox) / fit->kx, y = ((float)Y + 0.5f - fit->oy) / fit->ky;
-            unsigned char *px = dst + 3 * ((size_t)Y * (size_t)dw + (size_t)X);
-            if (x < 0.0f || y < 0.0f || x >= (float)s->width || y >= (float)s->height)
-                memcpy(px, fit->pad, 3);
-            else
-                background_at(px, l, x, y, s->width, s->height);
-        }
+    draw_background(dst, dw, dh, s, fit);
     if (l->noise > 0.0f && !l->noise_over_objects) add_noise(dst, pixels, s, 0x9015e);
     for (int i = 0; i < s->n_objects; i++)
         if (draw_object(dst, dw, dh, &s->objects[i], fit, l->antialias) != 0)
@@ -214,17 +259,17 @@ void vis_object_fit_share(float *out, const vis_scene *s, int index, const vis_f
     memset(out, 0, (size_t)gw * (size_t)gh * sizeof *out);
     int X0, Y0, X1, Y1;
     output_box(&X0, &Y0, &X1, &Y1, o, fit, dw, dh);
-    float total = 0.0f;
-    for (int Y = Y0; Y < Y1; Y++)
-        for (int X = X0; X < X1; X++) {
-            int r = Y / patch, c = X / patch;
-            if (r >= gh || c >= gw ||
-                !vis_object_contains(o, ((float)X + 0.5f - fit->ox) / fit->kx,
-                                     ((float)Y + 0.5f - fit->oy) / fit->ky))
-                continue;
-            out[r * gw + c] += 1.0f;
+    float total = 0.0f, row[VIS_MAX_SIDE];
+    if (X1 - X0 > VIS_MAX_SIDE) X1 = X0 + VIS_MAX_SIDE;
+    for (int Y = Y0; Y < Y1 && Y / patch < gh; Y++) {
+        memset(row, 0, (size_t)(X1 > X0 ? X1 - X0 : 0) * sizeof *row);
+        cover_row(row, o, fit, Y, X0, X1, 0);   /* pixel centres inside the shape */
+        for (int X = X0; X < X1 && X / patch < gw; X++) {
+            if (row[X - X0] == 0.0f) continue;
+            out[(Y / patch) * gw + X / patch] += 1.0f;
             total += 1.0f;
         }
+    }
     if (total > 0.0f)
         for (int i = 0; i < gw * gh; i++) out[i] /= total;
 }
