@@ -7,6 +7,7 @@ packages=(gcc make cmake pkg-config libopenblas-dev libcmocka-dev libstb-dev lib
           fonts-dejavu-core)
 if [ "${1:-}" = "--test" ]; then
   packages+=(chromium clang libclang-rt-14-dev  # clang + libFuzzer: the brief fuzz run
+             libcairo2-dev                      # tests/cairo_scenes: the independent renderer
              libopenmpi-dev openmpi-bin)        # the MPI training test
 fi
 
