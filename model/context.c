@@ -9,6 +9,7 @@
 #include "model/xcap.h"
 #include "nn/blas_core.h"
 #include "nn/ops.h"
+#include "text/caption_check.h"
 #include "text/generate.h"
 #include "vision/image.h"
 
@@ -153,6 +154,14 @@ static int fill_caption(xcap_context *c, xcap_caption *out, const txt_gen_result
     memcpy(out->maps, r->maps, n * L * H * N * sizeof(float));
     out->eos_prob = ended ? r->probs[n] : 0.0f;
     out->logprob = r->logprob;
+    txt_caption_check chk;
+    txt_caption_check_words(&chk, (const char *const *)out->words, out->probs, n, ended,
+                            out->eos_prob);
+    out->complete = chk.complete;
+    out->repeats = chk.repeats;
+    out->repeat_at = chk.repeat_at;
+    out->repeat_len = chk.repeat_len;
+    out->confidence = chk.confidence;
     out->layers = L;
     out->heads = H;
     out->grid_w = xcap_config_grid_w(&m->cfg);

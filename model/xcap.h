@@ -45,6 +45,13 @@ typedef struct {
     float *probs;        /* [n_words]: probability of each word when it was chosen */
     float eos_prob;      /* probability of the final <eos> (0 when the caption was cut off) */
     float logprob;       /* sum of log-probabilities, <eos> included */
+    /* How far to trust it (docs/honest-output.md; text/caption_check.h): */
+    int complete;        /* 1 when it ended with <eos>; 0 when cut at the token limit */
+    int repeats;         /* 1 when a run of words repeats at once ("large large", "red
+                            square red square"): the model is stuck in a loop */
+    size_t repeat_at, repeat_len;  /* the first such run: words [at, at + len), then again */
+    float confidence;    /* the smallest probability of any of its tokens, <eos> included;
+                            0 when cut. Low (or flagged) captions are often wrong */
     size_t layers, heads, grid_w, grid_h;
     float *maps;         /* [n_words][layers][heads][grid_h][grid_w]: cross-attention of
                             each word (row r, column c covers the image's r-th band of
