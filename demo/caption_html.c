@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "demo/caption_flags.h"
 #include "demo/caption_json.h"
 #include "demo/caption_overlays.h"
 #include "demo/png_write.h"
@@ -147,9 +148,10 @@ int cap_html_add(cap_html *h, const char *file, const char *folder, const xcap_c
     strbuf *b = &h->cards;
     int dw, dh;
     cap_html_view_size(&dw, &dh, cap->width, cap->height);
-    sb_printf(b, "<section class=\"card\" id=\"img-%zu\" style=\"width:%dpx\">\n"
+    sb_printf(b, "<section class=\"card%s\" id=\"img-%zu\" style=\"width:%dpx\">\n"
                  "<h2 class=\"file\" title=\"",
-              h->n_images, (dw > CARD_MIN ? dw : CARD_MIN) + 2 * CARD_PAD + 2);
+              cap_flagged(cap) ? " flagged" : "", h->n_images,
+              (dw > CARD_MIN ? dw : CARD_MIN) + 2 * CARD_PAD + 2);
     sb_esc(b, file);
     sb_put(b, "\">");
     sb_esc(b, file);
@@ -177,15 +179,29 @@ int cap_html_add(cap_html *h, const char *file, const char *folder, const xcap_c
         sb_printf(b, "<small>%.2f</small></button>", (double)cap->probs[w]);
     }
     if (cap->n_words == 0) sb_put(b, "<span class=\"empty\">(empty caption)</span>");
-    sb_put(b, "</p>\n<p class=\"text\">");
+    sb_put(b, "</p>\n");
+    char msgs[2][CAP_FLAG_MSG];
+    size_t n_msgs = cap_flag_messages(msgs, cap);
+    if (n_msgs) sb_put(b, "<p class=\"flags\">");
+    for (size_t i = 0; i < n_msgs; i++) {
+        sb_printf(b, "<span class=\"badge\" data-flag=\"%s\">", i == 0 && !cap->complete ? "cut" : "repeats");
+        sb_esc(b, msgs[i]);
+        sb_put(b, "</span>");
+    }
+    if (n_msgs) sb_put(b, "</p>\n");
+    sb_put(b, "<p class=\"text\">");
     sb_esc(b, cap->text);
     sb_printf(b, "</p>\n<div class=\"tools\"><button type=\"button\" class=\"heads-toggle\"%s>"
                  "heads</button> <a class=\"strip\" href=\"",
               cap->n_words ? "" : " disabled");
     sb_esc(b, folder);
-    sb_printf(b, "/strip.png\">strip</a> <span class=\"score\">log-prob %.3f</span></div>\n"
+    sb_printf(b, "/strip.png\">strip</a> <span class=\"score\" title=\"confidence: the smallest "
+                 "probability of any word or the final &lt;eos&gt; (0 when cut); log-prob: their "
+                 "summed log-probability\"><span>confidence <b class=\"conf\">%.3f</b></span> "
+                 "<span>&middot; log-prob %.3f</span></span></div>\n"
                  "<div class=\"heads\" hidden><img class=\"grid\" alt=\"every layer and head\"></div>\n"
                  "</section>\n",
+              isfinite(cap->confidence) ? (double)cap->confidence : 0.0,
               /* a certain caption shows 0.000, not -0.000 */
               isfinite(cap->logprob) && cap->logprob < -0.0005f ? (double)cap->logprob : 0.0);
     if (b->failed) return nn_fail(err, "%s: out of memory for the HTML viewer", h->dir);
@@ -240,6 +256,12 @@ static const char PAGE_HEAD[] =
     ".tools button[aria-pressed=true]{border-color:var(--accent)}\n"
     ".tools a{color:var(--accent2)}\n"
     ".score{color:var(--dim);margin-left:auto}\n"
+    ".score span{white-space:nowrap}\n"
+    ".score b{color:var(--text);font-weight:600}\n"
+    ".card.flagged{border-color:#e8863a}\n"
+    ".flags{margin:4px 0;display:flex;flex-wrap:wrap;gap:4px}\n"
+    ".badge{background:#e8863a;color:#111;border-radius:6px;padding:0 7px;font-size:13px;"
+    "font-weight:600}\n"
     ".heads{margin-top:10px}\n"
     ".heads img{display:block;max-width:calc(100vw - 80px);border-radius:4px}\n"
     "#errors{margin:0 24px;color:#ff8080;white-space:pre-wrap}\n"

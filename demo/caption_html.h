@@ -3,7 +3,9 @@
  * The page is self-contained: inline CSS and JavaScript, a Content-Security-Policy that
  * allows no network at all, images only from the folder beside it. Each image shows with
  * its caption as a row of words; hovering or focusing a word shows that word's overlay,
- * clicking pins it, and the "heads" button opens the word's layer × head grid. Failed
+ * clicking pins it, and the "heads" button opens the word's layer × head grid. A caption
+ * that is cut or repeats gets an orange border and a badge per flag (<span class="badge"
+ * data-flag="cut|repeats">); every card shows the caption's confidence. Failed
  * images are listed at the end. Every outside string (paths, words, messages, the model
  * name) is HTML-escaped.
  *

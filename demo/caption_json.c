@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "demo/caption_flags.h"
 #include "demo/png_write.h"
 
 #define PATH_CAP 4096
@@ -65,6 +66,21 @@ static int add_text(cJSON *o, const char *key, const char *s) {
     if (str && cJSON_AddItemToObject(o, key, str)) return 1;
     cJSON_Delete(str);
     return 0;
+}
+
+/* o["warnings"] = the messages of the caption's flags ([] when clean); 0 when out of memory. */
+static int add_warnings(cJSON *o, const xcap_caption *cap) {
+    char msgs[2][CAP_FLAG_MSG];
+    size_t n = cap_flag_messages(msgs, cap);
+    cJSON *list = cJSON_AddArrayToObject(o, "warnings");
+    for (size_t i = 0; list && i < n; i++) {
+        cJSON *m = text_json(msgs[i]);
+        if (!m || !cJSON_AddItemToArray(list, m)) {
+            cJSON_Delete(m);
+            return 0;
+        }
+    }
+    return list != NULL;
 }
 
 /* The double nearest to v rounded to 6 significant digits (so cJSON prints it short). */
@@ -134,6 +150,10 @@ cJSON *cap_json_image(const char *file, const xcap_caption *cap, const float *se
              add_text(o, "caption", cap->text) &&
              cJSON_AddNumberToObject(o, "score", round6(cap->logprob)) &&
              cJSON_AddNumberToObject(o, "eos_prob", round6(cap->eos_prob)) &&
+             cJSON_AddNumberToObject(o, "confidence", round6(cap->confidence)) &&
+             cJSON_AddBoolToObject(o, "complete", cap->complete) &&
+             cJSON_AddBoolToObject(o, "repeats", cap->repeats) &&
+             add_warnings(o, cap) &&
              (!overlays || add_text(o, "overlays", overlays)) &&
              (words = cJSON_AddArrayToObject(o, "words"));
     for (size_t w = 0; ok && w < cap->n_words; w++) {

@@ -4,6 +4,9 @@
  *   {"model": "<path>", "map": "<which map 'attention' is>",
  *    "images": [{"file": "<path as given>", "width": W, "height": H, "grid": [gw, gh],
  *                "caption": "...", "score": <log-prob, <eos> included>, "eos_prob": p,
+ *                "confidence": <least word or <eos> probability, 0 when cut>,
+ *                "complete": <ended with <eos>>, "repeats": <a run of words repeats at once>,
+ *                "warnings": ["cut at 16 words without <eos>", "repeats \"large large\""],
  *                ["overlays": "<folder>",]
  *                "words": [{"word": "a", "prob": 0.99,
  *                           "attention": [[gw floats] × gh rows],

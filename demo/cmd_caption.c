@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "demo/caption_flags.h"
 #include "demo/caption_html.h"
 #include "demo/caption_json.h"
 #include "demo/caption_overlays.h"
@@ -32,6 +33,14 @@ static const char usage_text[] =
     "per image, 'path<TAB>caption', in input order (a backslash, tab, newline or carriage\n"
     "return in the path is written \\\\, \\t, \\n or \\r). A folder is read for png, jpg,\n"
     "jpeg, bmp, tga and gif files (any case), sorted by name.\n"
+    "\n"
+    "A caption that is cut at the token limit (no <eos>) or repeats a run of words at once\n"
+    "('large large', 'red square red square') gets one more tab-separated field, 'cut',\n"
+    "'repeats' or 'cut,repeats' (after the lone caption too), a warning line on stderr\n"
+    "('xcap caption: warning: PATH: ...'), \"complete\": false / \"repeats\": true in the\n"
+    "JSON and a badge in the HTML viewer. Every caption also has a confidence (JSON, HTML):\n"
+    "the smallest probability of any of its words or its <eos>, 0 when cut; low ones are\n"
+    "often wrong (`xcap eval` measures where to draw the line; docs/honest-output.md).\n"
     "\n"
     "model and decoding:\n"
     "  --model FILE        model (default: $XCAP_MODEL, else models/shapes-S.safetensors\n"
@@ -67,9 +76,10 @@ static const char usage_text[] =
     "Files are written atomically and only inside the named folders; image names are\n"
     "sanitised, and two images with the same name get folders name and name_2.\n"
     "\n"
-    "Exit status: 0 when every image was captioned; 1 when any image could not be read\n"
-    "(each is reported as 'xcap caption: PATH: reason' and skipped, the others are still\n"
-    "captioned) or the model or an output could not be read or written; 2 for bad usage.\n";
+    "Exit status: 0 when every image was captioned (flagged captions too); 1 when any\n"
+    "image could not be read (each is reported as 'xcap caption: PATH: reason' and skipped,\n"
+    "the others are still captioned) or the model or an output could not be read or\n"
+    "written; 2 for bad usage.\n";
 
 /* Everything the options decide. */
 typedef struct {
@@ -377,18 +387,31 @@ static void print_path_escaped(const char *path) {
     }
 }
 
+/* Prints "xcap caption: warning: PATH: <what is wrong>" for a flagged caption. */
+static void warn_flags(caption_run *r, const char *path, const xcap_caption *cap) {
+    char msgs[2][CAP_FLAG_MSG], shown[1024];
+    size_t n = cap_flag_messages(msgs, cap);
+    clear_progress(r);
+    fflush(stdout);
+    fprintf(stderr, "xcap caption: warning: %s: %s%s%s\n", nn_show(shown, sizeof shown, path),
+            msgs[0], n > 1 ? "; " : "", n > 1 ? msgs[1] : "");
+}
+
 /* Everything that follows one captioned image: the line on stdout, overlays, JSON, HTML.
  * Returns -1 (with err) when an output cannot be written. */
 static int emit(caption_run *r, const input_item *it, const vis_image *img, const xcap_caption *cap,
                 nn_error *err) {
     const caption_opts *o = r->o;
+    char flags[32];
+    cap_flags_field(flags, sizeof flags, cap);
     if (!(o->json && strcmp(o->json, "-") == 0)) {
-        if (r->single) printf("%s\n", cap->text);
-        else {
+        if (!r->single) {
             print_path_escaped(it->path);
-            printf("\t%s\n", cap->text);
+            putchar('\t');
         }
+        printf("%s%s%s\n", cap->text, *flags ? "\t" : "", flags);
     }
+    if (*flags) warn_flags(r, it->path, cap);
     size_t N = cap->grid_w * cap->grid_h;
     float *sel = malloc((cap->n_words ? cap->n_words : 1) * N * sizeof *sel);
     if (!sel) return nn_fail(err, "out of memory");

@@ -14,6 +14,7 @@
 #include <stb/stb_image.h>
 #include <stb/stb_image_write.h>
 
+#include "demo/caption_flags.h"
 #include "demo/caption_html.h"
 #include "demo/caption_json.h"
 #include "demo/caption_overlays.h"
@@ -78,6 +79,27 @@ static void write_png(const char *path, int w, int h, unsigned seed) {
     free(px);
 }
 
+/* The line the program prints for cap: "[path<TAB>]caption[<TAB>flags]\n" (path NULL: a
+ * lone caption); the flags field only for a flagged caption. */
+static const char *want_line(char *buf, size_t size, const char *path, const xcap_caption *cap) {
+    char flags[32];
+    cap_flags_field(flags, sizeof flags, cap);
+    snprintf(buf, size, "%s%s%s%s%s\n", path ? path : "", path ? "\t" : "", cap->text,
+             *flags ? "\t" : "", flags);
+    return buf;
+}
+
+/* Lines of err that are not flag warnings ("xcap caption: warning: ..."). */
+static size_t error_lines(const char *err) {
+    size_t n = 0;
+    for (const char *l = err; *l;) {
+        n += strncmp(l, "xcap caption: warning: ", 23) != 0;
+        const char *end = strchr(l, '\n');
+        l = end ? end + 1 : l + strlen(l);
+    }
+    return n;
+}
+
 /* path = tmp/name (static buffers, rotating, so a few can be alive at once). */
 static const char *in_tmp(const fixture *fx, const char *name) {
     static char bufs[8][4200];
@@ -140,9 +162,11 @@ static void test_one_image(void **state) {
     run_result r = run_caption(fx, args);
     assert_int_equal(r.code, 0);
     char want[1024];
-    snprintf(want, sizeof want, "%s\n", cap.text);
-    assert_string_equal(r.out, want);
-    assert_string_equal(r.err, "");
+    assert_string_equal(r.out, want_line(want, sizeof want, NULL, &cap));
+    /* stderr: nothing, or the one warning line of a flagged caption */
+    if (cap_flagged(&cap)) assert_true(strncmp(r.err, "xcap caption: warning: ", 23) == 0 &&
+                                       count_lines(r.err) == 1);
+    else assert_string_equal(r.err, "");
     run_free(&r);
     xcap_caption_free(&cap);
 }
@@ -159,10 +183,13 @@ static void test_two_images_in_order(void **state) {
     const char *args[] = {b, a, NULL};
     run_result r = run_caption(fx, args);
     assert_int_equal(r.code, 0);
-    char want[4096];
-    snprintf(want, sizeof want, "%s\t%s\n%s\t%s\n", b, cap[0].text, a, cap[1].text);
+    char want[4096], line[2048];
+    snprintf(want, sizeof want, "%s", want_line(line, sizeof line, b, &cap[0]));
+    strcat(want, want_line(line, sizeof line, a, &cap[1]));
     assert_string_equal(r.out, want);
-    assert_string_equal(r.err, ""); /* no progress line: stderr is not a terminal */
+    /* no progress line (stderr is not a terminal); only warnings of flagged captions */
+    assert_int_equal(error_lines(r.err), 0);
+    assert_int_equal(count_lines(r.err), (size_t)(cap_flagged(&cap[0]) + cap_flagged(&cap[1])));
     run_free(&r);
 
     /* --batch 1 runs them one at a time and prints the same */
@@ -476,7 +503,7 @@ static void test_bad_image_among_good(void **state) {
     assert_true(strncmp(r.out, g1, strlen(g1)) == 0);
     assert_non_null(strstr(r.out, g2));
     assert_null(strstr(r.out, "broken"));
-    assert_int_equal(count_lines(r.err), 1);
+    assert_int_equal(error_lines(r.err), 1);  /* and a warning per flagged caption */
     assert_true(strncmp(r.err, "xcap caption: ", 14) == 0);
     assert_non_null(strstr(r.err, bad));
     char *text = read_text(json, NULL);
@@ -579,12 +606,20 @@ static void test_hostile_names(void **state) {
                           up, NULL};
     run_result r = run_caption(fx, args);
     assert_int_equal(r.code, 0);
-    /* one 'path<TAB>caption' line an image: the newline, tab and backslash are escaped */
+    /* one 'path<TAB>caption[<TAB>flags]' line an image: the newline, tab and backslash are
+     * escaped, so the first tab ends the path */
     size_t lines = 0;
     for (const char *l = r.out; *l; lines++) {
         const char *end = strchr(l, '\n'), *tab = strchr(l, '\t');
         assert_non_null(end);
-        assert_true(tab && tab < end && !memchr(tab + 1, '\t', (size_t)(end - tab - 1)));
+        assert_true(tab && tab < end);
+        const char *tab2 = memchr(tab + 1, '\t', (size_t)(end - tab - 1));
+        if (tab2) {  /* the flags field, and nothing after it */
+            size_t n = (size_t)(end - tab2 - 1);
+            assert_true((n == 3 && !strncmp(tab2 + 1, "cut", 3)) ||
+                        (n == 7 && !strncmp(tab2 + 1, "repeats", 7)) ||
+                        (n == 11 && !strncmp(tab2 + 1, "cut,repeats", 11)));
+        }
         l = end + 1;
     }
     assert_int_equal(lines, 6);
@@ -724,9 +759,14 @@ static void test_seeded_sampling_ignores_batching(void **state) {
     assert_int_equal(b.code, 0);
     assert_int_equal(c.code, 0);
     assert_string_equal(a.out, b.out);
-    const char *line = strrchr(a.out, '\t'); /* the last image's caption, alone or in a batch */
-    assert_non_null(line);
-    assert_string_equal(line + 1, c.out);
+    /* the last image's caption (and flags), alone or in a batch */
+    size_t len = strlen(a.out);
+    assert_true(len > 1);
+    const char *line = a.out + len - 1;
+    while (line > a.out && line[-1] != '\n') line--;
+    const char *tab = strchr(line, '\t');
+    assert_non_null(tab);
+    assert_string_equal(tab + 1, c.out);
     run_free(&a);
     run_free(&b);
     run_free(&c);
