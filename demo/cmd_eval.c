@@ -1,5 +1,6 @@
 /* cmd_eval.c — `xcap eval`: caption quality of a model on shapes-world scenes or on a
- * COCO-layout caption dataset: exact match (by object count when known), BLEU-4, CIDEr-D. */
+ * COCO-layout caption dataset: exact match (by object count when known), BLEU-4, CIDEr-D,
+ * and what the wrong captions got wrong and how well the confidence tells them apart. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -7,10 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "demo/cli.h"
 #include "demo/commands.h"
+#include "demo/eval_explain.h"
+#include "demo/eval_items.h"
 #include "demo/model_path.h"
 #include "model/eval_dataset.h"
 #include "model/model.h"
@@ -21,6 +25,7 @@
 #define DEFAULT_COUNT 1000        /* shapes-world scenes */
 #define DEFAULT_SEED 424242       /* not a seed `xcap train` uses for its data by default */
 #define DEFAULT_BATCH 32
+#define DEFAULT_EXAMPLES 3
 #define MAX_BATCH 1024
 #define MAX_COUNT 100000000L
 #define PATH_CAP 4096
@@ -32,6 +37,14 @@ static const char usage_text[] =
     "Captions every image (greedy decoding) and scores the captions against the references:\n"
     "exact match (the caption equals one of the references; by object count when the ground\n"
     "truth is known), corpus BLEU-4 (as NLTK's corpus_bleu) and CIDEr-D.\n"
+    "\n"
+    "Then it explains: how many captions were cut without <eos> or repeat words; the wrong\n"
+    "captions by error kind (count, shape, colour, size, relation, order, ill-formed,\n"
+    "other), each against its closest reference in the shapes-world grammar (a caption can\n"
+    "have several kinds: shares are of the wrong captions and can add up to over 100 %);\n"
+    "and how well the caption confidence (the least probability of a word or <eos>) tells\n"
+    "right from wrong (AUROC), with the threshold below which to distrust a caption.\n"
+    "For this it captions the pictures a second time (docs/honest-output.md).\n"
     "\n"
     "Without --data: N shapes-world scenes made on the fly at the model's input size.\n"
     "  --split NAME     train, val or heldout (default val)\n"
@@ -45,6 +58,11 @@ static const char usage_text[] =
     "  --count N        at most the first N images (default: all)\n"
     "  --skip-bad       leave out images that fail to load (counted) instead of stopping\n"
     "\n"
+    "  --outside DIR    also caption every image in DIR (pictures that are not of the world:\n"
+    "                   photographs, noise, blank canvases, text; e.g. tests/fixtures/outside)\n"
+    "                   and report how well the confidence tells the evaluated pictures\n"
+    "                   from them (AUROC)\n"
+    "  --examples N     wrong captions shown as examples (default 3; all are in --json)\n"
     "  --model FILE     model file (default: $XCAP_MODEL, else the shipped shapes-S model)\n"
     "  --batch N        images per forward pass (default 32)\n"
     "  --beam N         beam width, 1 = greedy (default 1)\n"
@@ -60,8 +78,8 @@ static const char usage_text[] =
 
 /* Everything the options ask for. */
 typedef struct {
-    const char *model, *data, *images, *split, *json, *predictions;
-    long count, batch, beam, threads;
+    const char *model, *data, *images, *split, *json, *predictions, *outside;
+    long count, batch, beam, threads, examples;
     uint64_t seed;
     int have_count, have_seed, skip_bad;
 } eval_args;
@@ -75,6 +93,11 @@ typedef struct {
     double seconds;
     char **captions;  /* [total]: generated captions by index (NULL when skipped) */
     char **ids;       /* [total]: image ids by index */
+    eval_items items;    /* the captions explained (captioned again, with confidence) */
+    eval_items outside;  /* --outside pictures */
+    eval_explain x;
+    int explained;       /* x is filled */
+    double explain_seconds;
 } eval_run;
 
 /* Prints "xcap eval: message (see --help)" on stderr and returns the usage exit code 2. */
@@ -109,7 +132,8 @@ static int parse_args(eval_args *a, int argc, char **argv) {
         }
         static const char *const with_value[] = {"--model", "--data", "--images", "--split",
                                                  "--count", "--seed", "--batch", "--beam",
-                                                 "--threads", "--json", "--predictions"};
+                                                 "--threads", "--json", "--predictions",
+                                                 "--outside", "--examples"};
         int known = 0;
         for (size_t k = 0; k < sizeof with_value / sizeof *with_value; k++)
             known |= !strcmp(name, with_value[k]);
@@ -125,6 +149,10 @@ static int parse_args(eval_args *a, int argc, char **argv) {
         else if (!strcmp(name, "--split")) a->split = val;
         else if (!strcmp(name, "--json")) a->json = val;
         else if (!strcmp(name, "--predictions")) a->predictions = val;
+        else if (!strcmp(name, "--outside")) a->outside = val;
+        else if (!strcmp(name, "--examples")) {
+            if (cli_long("eval", name, val, 0, MAX_COUNT, &a->examples)) return 2;
+        }
         else if (!strcmp(name, "--seed")) {
             if (cli_u64("eval", name, val, &a->seed)) return 2;
             a->have_seed = 1;
@@ -212,7 +240,9 @@ static void print_table(FILE *f, const eval_args *a, const eval_run *r) {
         fprintf(f, "  unknown    %.4f  (%zu)\n", s->exact_by_objects[0], s->by_objects[0]);
     fprintf(f, "BLEU-4       %.4f\n", s->bleu4);
     fprintf(f, "CIDEr-D      %.4f\n", s->cider_d);
-    fprintf(f, "time         %.1f s\n", r->seconds);
+    if (r->explained) eval_explain_print(f, &r->x, (size_t)a->examples);
+    fprintf(f, "time         %.1f s (+ %.1f s captioning again to explain)\n", r->seconds,
+            r->explain_seconds);
 }
 
 
@@ -254,6 +284,10 @@ static cJSON *figures_json(const eval_args *a, const eval_run *r) {
     cJSON_AddNumberToObject(o, "cider_d", s->cider_d);
     cJSON_AddNumberToObject(o, "beam", (double)a->beam);
     cJSON_AddNumberToObject(o, "seconds", r->seconds);
+    if (r->explained && !eval_explain_json(o, &r->x)) {
+        cJSON_Delete(o);
+        return NULL;
+    }
     return o;
 }
 
@@ -280,6 +314,28 @@ static cJSON *predictions_json(const eval_run *r) {
     return list;
 }
 
+/* Captions the evaluated pictures again (with confidence and flags) and, with --outside,
+ * the outside pictures, and explains them into r->x. */
+static int explain(const eval_args *a, eval_run *r, const xcap_model *m, const txt_dataset *ds,
+                   nn_error *err) {
+    eval_items_opts io = {(size_t)a->batch, xcap_default_params()};
+    io.params.beam = (int)a->beam;
+    const char *const *scored = (const char *const *)r->captions;
+    int rc;
+    if (a->data) {
+        rc = eval_items_dataset(&r->items, m, ds, r->images, scored, r->total, &io, err);
+    } else {
+        vis_split split = VIS_SPLIT_VAL;
+        if (a->split) vis_split_parse(a->split, &split, NULL);
+        rc = eval_items_scenes(&r->items, m, (int)split, a->seed, scored, r->total, &io, err);
+    }
+    if (rc == 0 && a->outside) rc = eval_items_folder(&r->outside, m, a->outside, &io, err);
+    if (rc == 0)
+        rc = eval_explain_run(&r->x, &r->items, a->outside ? &r->outside : NULL, a->outside, err);
+    r->explained = rc == 0;
+    return rc;
+}
+
 /* Loads the data (when any), the model, and runs the evaluation into r. */
 static int run_eval(const eval_args *a, eval_run *r, nn_error *err) {
     txt_dataset ds = {0};
@@ -293,6 +349,13 @@ static int run_eval(const eval_args *a, eval_run *r, nn_error *err) {
     } else {
         r->total = (size_t)a->count;
     }
+    struct stat st;  /* a wrong --outside is found before the long part */
+    errno = 0;
+    if (a->outside && (stat(a->outside, &st) != 0 || !S_ISDIR(st.st_mode))) {
+        txt_dataset_free(&ds);
+        return nn_fail(err, "%s: cannot open the folder (%s)", a->outside,
+                       errno ? strerror(errno) : "not a folder");
+    }
     xcap_model *m = NULL;
     eval_user u = {{0}, 0.0, r};
     xcap_eval_opts o = xcap_eval_default_opts();
@@ -300,13 +363,11 @@ static int run_eval(const eval_args *a, eval_run *r, nn_error *err) {
     if (cap_model_path(r->model, sizeof r->model, a->model, err) != 0) goto done;
     m = xcap_model_load_file(r->model, err);
     if (!m) goto done;
-    if (a->predictions) {
-        r->captions = calloc(r->total, sizeof *r->captions);
-        r->ids = calloc(r->total, sizeof *r->ids);
-        if (!r->captions || !r->ids) {
-            nn_fail(err, "out of memory for %zu captions", r->total);
-            goto done;
-        }
+    r->captions = calloc(r->total, sizeof *r->captions);
+    r->ids = calloc(r->total, sizeof *r->ids);
+    if (!r->captions || !r->ids) {
+        nn_fail(err, "out of memory for %zu captions", r->total);
+        goto done;
     }
     cli_progress_start(&u.line, "eval", "img", (long)r->total);
     o.batch = (size_t)a->batch;
@@ -314,7 +375,7 @@ static int run_eval(const eval_args *a, eval_run *r, nn_error *err) {
     o.skip_bad = a->skip_bad;
     o.limit = a->data ? r->total : 0;
     o.progress = on_progress;
-    o.on_caption = a->predictions ? on_caption : NULL;
+    o.on_caption = on_caption;
     o.user = &u;
     double t0 = cli_now();
     if (a->data) {
@@ -326,6 +387,11 @@ static int run_eval(const eval_args *a, eval_run *r, nn_error *err) {
     }
     r->seconds = cli_now() - t0;
     cli_progress_end(&u.line);
+    if (rc == 0) {
+        t0 = cli_now();
+        rc = explain(a, r, m, &ds, err);
+        r->explain_seconds = cli_now() - t0;
+    }
 done:
     xcap_model_free(m);
     txt_dataset_free(&ds);
@@ -339,6 +405,7 @@ int cmd_eval(int argc, char **argv) {
     a.seed = DEFAULT_SEED;
     a.batch = DEFAULT_BATCH;
     a.beam = 1;
+    a.examples = DEFAULT_EXAMPLES;
     int code = parse_args(&a, argc, argv);
     if (code >= 0) return code;
     nn_set_threads(a.threads > 0 ? (int)a.threads : nn_default_threads());
@@ -362,6 +429,9 @@ int cmd_eval(int argc, char **argv) {
     for (size_t i = 0; r->ids && i < r->total; i++) free(r->ids[i]);
     free(r->captions);
     free(r->ids);
+    eval_explain_free(&r->x);
+    eval_items_free(&r->items);
+    eval_items_free(&r->outside);
     free(r);
     return rc == 0 ? 0 : 1;
 }
