@@ -2,6 +2,7 @@
 #ifndef XCAP_DEMO_CLI_H
 #define XCAP_DEMO_CLI_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 #include "nn/error.h"
@@ -29,6 +30,9 @@ int cli_option(char name[32], const char **value, const char *cmd, int argc, cha
  * stdout when path is "-". */
 struct cJSON;
 int cli_write_json(const char *path, struct cJSON *node, nn_error *err);
+
+/* The folder part of path into out[cap]: "." when it has none, "/" for a file in the root. */
+void cli_dir_of(char *out, size_t cap, const char *path);
 
 /* Seconds since an arbitrary start (monotonic). */
 double cli_now(void);

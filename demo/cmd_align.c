@@ -1,7 +1,8 @@
 /* cmd_align.c — `xcap align`: does each word's attention point at the object it names?
- * Pointing accuracy, attention mass in box and the uniform baseline on shapes-world scenes,
- * per word kind, for every layer × head, every layer's mean and the default map; optionally
- * chooses alignment heads on a validation set and writes them into a copy of the model. */
+ * Pointing accuracy, attention mass in box and the uniform baseline on shapes-world scenes
+ * (generated, or a captions file on disk whose images carry "objects"), per word kind, for
+ * every layer × head, every layer's mean and the default map; optionally chooses alignment
+ * heads on a validation set and writes them into a copy of the model. */
 #include <cjson/cJSON.h>
 #include <errno.h>
 #include <stdarg.h>
@@ -16,6 +17,7 @@
 #include "model/alignment.h"
 #include "model/model.h"
 #include "nn/ops.h"
+#include "text/dataset.h"
 #include "vision/shapes.h"
 
 #define DEFAULT_COUNT 200
@@ -28,29 +30,46 @@
 static const char usage_text[] =
     "usage: xcap align [--model FILE] [--split val|heldout|train] [--count N] [--seed S]\n"
     "                  [--json FILE|-] [--choose-heads K --write-heads OUT.safetensors]\n"
+    "       xcap align [--model FILE] --data captions.json [--images DIR] [--split NAME]\n"
+    "                  [--count N] [--json FILE|-] [options]\n"
     "\n"
-    "Captions N shapes-world scenes (greedy) and measures, for every generated size, colour\n"
-    "and shape word whose object can be matched, whether its cross-attention points at that\n"
-    "object: the argmax patch's centre inside the object's box grown by half a patch\n"
-    "(pointing accuracy), the attention inside that grown box (mass), and the hit rate of a\n"
-    "uniformly random patch (baseline). Rows: every layer and head (0-based, as in\n"
-    "align_heads), each layer's mean of heads, and the default map (the model's align_heads,\n"
-    "else the mean of the last layer's heads), which `xcap caption` draws by default.\n"
+    "Captions N shapes-world scenes (greedy), or the images of a captions file, and measures,\n"
+    "for every generated size, colour and shape word whose object can be matched, whether its\n"
+    "cross-attention points at that object: the argmax patch's centre inside the object's\n"
+    "box grown by half a patch (pointing accuracy), the attention inside that grown box\n"
+    "(mass), and the hit rate of a uniformly random patch (baseline). Rows: every layer and\n"
+    "head (0-based, as in align_heads), each layer's mean of heads, and the default map (the\n"
+    "model's align_heads, else the mean of the last layer's heads), which `xcap caption`\n"
+    "draws by default.\n"
     "\n"
-    "  --model FILE        model file (default: $XCAP_MODEL, else the shipped shapes-S model)\n"
+    "Shapes-world scenes (without --data):\n"
     "  --split NAME        train, val or heldout (default val)\n"
     "  --count N           scenes (default 200)\n"
     "  --seed S            base seed of the scenes (default 737373)\n"
+    "\n"
+    "A captions file (COCO layout, as `xcap scenes` writes it) whose images carry \"objects\"\n"
+    "(shape, colour, size, bbox [x, y, w, h]); a box becomes the pixels [floor(x),\n"
+    "ceil(x+w)) x [floor(y), ceil(y+h)), clipped to the image. Images without objects, with\n"
+    "more than 3, with names outside the shapes world or with two objects of one colour and\n"
+    "shape are skipped and counted:\n"
+    "  --data FILE         the captions file\n"
+    "  --images DIR        folder the file names are relative to (default: the file's folder)\n"
+    "  --split NAME        only images whose \"split\" field is NAME (default: every image)\n"
+    "  --count N           at most the first N images (default: all)\n"
+    "\n"
+    "Both:\n"
+    "  --model FILE        model file (default: $XCAP_MODEL, else the shipped shapes-S model)\n"
     "  --shuffle SEED      control: permute every map's patches with a fixed permutation\n"
     "                      before scoring (pointing should fall to about the baseline)\n"
     "  --choose-heads K    pick the K best (layer, head) pairs by mean pointing accuracy over\n"
-    "                      the three kinds on validation scenes, store them as align_heads in\n"
-    "                      a copy of the model (--write-heads) and report with them\n"
+    "                      the three kinds on generated validation scenes, store them as\n"
+    "                      align_heads in a copy of the model (--write-heads) and report with\n"
+    "                      them\n"
     "  --write-heads OUT   where that copy goes (written atomically; the input model is only\n"
     "                      overwritten when OUT names it)\n"
-    "  --val-count N       validation scenes for --choose-heads (default: --count)\n"
+    "  --val-count N       validation scenes for --choose-heads (default: --count, else 200)\n"
     "  --val-seed S        their base seed (default 919191; must differ from --seed)\n"
-    "  --batch N           scenes per forward pass (default 16)\n"
+    "  --batch N           images per forward pass (default 16)\n"
     "  --threads N         threads (default: OPENBLAS_NUM_THREADS, else the CPUs)\n"
     "  --json FILE|-       also write the figures as JSON (\"-\": stdout; the table then goes\n"
     "                      to stderr)\n"
@@ -60,10 +79,10 @@ static const char usage_text[] =
 
 /* Everything the options ask for. */
 typedef struct {
-    const char *model, *split, *json, *write_heads;
+    const char *model, *split, *json, *write_heads, *data, *images;
     long count, val_count, batch, threads, choose;
     uint64_t seed, val_seed, shuffle_seed;
-    int shuffle;
+    int shuffle, have_count, have_seed;
 } align_args;
 
 /* Prints "xcap align: message (see --help)" on stderr and returns 2. */
@@ -84,14 +103,21 @@ static int set_option(align_args *a, const char *name, const char *val) {
     else if (!strcmp(name, "--split")) a->split = val;
     else if (!strcmp(name, "--json")) a->json = val;
     else if (!strcmp(name, "--write-heads")) a->write_heads = val;
-    else if (!strcmp(name, "--seed")) return cli_u64("align", name, val, &a->seed) ? 2 : 0;
+    else if (!strcmp(name, "--data")) a->data = val;
+    else if (!strcmp(name, "--images")) a->images = val;
+    else if (!strcmp(name, "--seed")) {
+        a->have_seed = 1;
+        return cli_u64("align", name, val, &a->seed) ? 2 : 0;
+    }
     else if (!strcmp(name, "--val-seed"))
         return cli_u64("align", name, val, &a->val_seed) ? 2 : 0;
     else if (!strcmp(name, "--shuffle")) {
         a->shuffle = 1;
         return cli_u64("align", name, val, &a->shuffle_seed) ? 2 : 0;
-    } else if (!strcmp(name, "--count"))
+    } else if (!strcmp(name, "--count")) {
+        a->have_count = 1;
         return cli_long("align", name, val, 1, MAX_COUNT, &a->count) ? 2 : 0;
+    }
     else if (!strcmp(name, "--val-count"))
         return cli_long("align", name, val, 1, MAX_COUNT, &a->val_count) ? 2 : 0;
     else if (!strcmp(name, "--batch"))
@@ -106,7 +132,7 @@ static int set_option(align_args *a, const char *name, const char *val) {
 static int parse_args(align_args *a, int argc, char **argv) {
     static const char *const with_value[] = {
         "--model", "--split", "--count", "--seed", "--json", "--choose-heads", "--write-heads",
-        "--val-count", "--val-seed", "--batch", "--threads", "--shuffle"};
+        "--val-count", "--val-seed", "--batch", "--threads", "--shuffle", "--data", "--images"};
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i], *val = NULL;
         char name[32];
@@ -130,7 +156,9 @@ static int parse_args(align_args *a, int argc, char **argv) {
         if (set_option(a, name, val)) return 2;
     }
     vis_split s;
-    if (a->split && vis_split_parse(a->split, &s, NULL) != 0)
+    if (a->data && a->have_seed) return bad_usage("--seed is for shapes-world scenes, not --data");
+    if (!a->data && a->images) return bad_usage("--images needs --data");
+    if (!a->data && a->split && vis_split_parse(a->split, &s, NULL) != 0)
         return bad_usage("--split expects train, val or heldout, got '%s'", a->split);
     if (a->choose && !a->write_heads) return bad_usage("--choose-heads needs --write-heads OUT");
     if (a->write_heads && !a->choose) return bad_usage("--write-heads needs --choose-heads K");
@@ -145,24 +173,71 @@ static void on_progress(void *user, size_t done, size_t total) {
     if (p->tty) cli_progress_show(p, (long)done, NULL);
 }
 
-/* Runs the alignment measurement with a progress line labelled label. */
+/* What the report is measured on: a captions file, or generated scenes when ds is NULL. */
+typedef struct {
+    const txt_dataset *ds;
+    char images[PATH_CAP];  /* the folder of ds's file names */
+    vis_split split;        /* scenes: their split */
+} align_data;
+
+/* Runs the alignment measurement on d (or `count` scenes of seed when d->ds is NULL) with a
+ * progress line labelled label. */
 static int measure(xcap_align_report *rep, const xcap_model *m, const align_args *a,
-                   const char *label, vis_split split, uint64_t seed, size_t count,
+                   const char *label, const align_data *d, uint64_t seed, size_t count,
                    nn_error *err) {
+    if (d->ds) count = a->have_count && (size_t)a->count < d->ds->n_items ? (size_t)a->count
+                                                                         : d->ds->n_items;
     cli_progress line;
     cli_progress_start(&line, label, "img", (long)count);
     xcap_align_opts o = xcap_align_default_opts();
     o.batch = (size_t)a->batch;
     o.shuffle = a->shuffle;
     o.shuffle_seed = a->shuffle_seed;
+    o.limit = d->ds ? count : 0;
+    o.name = a->data;
     o.progress = on_progress;
     o.user = &line;
-    int rc = xcap_align_scenes(rep, m, (int)split, seed, count, &o, err);
+    int rc = d->ds ? xcap_align_dataset(rep, m, d->ds, d->images, &o, err)
+                   : xcap_align_scenes(rep, m, (int)d->split, seed, count, &o, err);
     cli_progress_end(&line);
     return rc;
 }
 
 static const char *const kind_names[XCAP_ALIGN_KINDS] = {"size", "colour", "shape"};
+
+/* JSON keys of the skip reasons, by xcap_align_skip (0 unused). */
+static const char *const skip_keys[XCAP_ALIGN_SKIP_COUNT] = {
+    "usable", "no_objects", "too_many_objects", "unknown_name", "shared_colour_shape",
+    "box_outside"};
+
+/* Images skipped in all. */
+static size_t skipped_total(const xcap_align_report *rep) {
+    size_t n = 0;
+    for (int r = 1; r < XCAP_ALIGN_SKIP_COUNT; r++) n += rep->skipped[r];
+    return n;
+}
+
+/* The data lines of the table: what was measured, and what was skipped. */
+static void print_data(FILE *f, const align_args *a, const align_data *d,
+                       const xcap_align_report *rep) {
+    if (!d->ds) {
+        fprintf(f, "data      shapes world, split %s, seed %llu, %zu scenes, %zu words%s\n",
+                vis_split_names[d->split], (unsigned long long)a->seed, rep->scenes, rep->words,
+                a->shuffle ? "  (CONTROL: patch grid shuffled)" : "");
+        return;
+    }
+    fprintf(f, "data      %s (images in %s%s%s), %zu images, %zu scored, %zu words%s\n", a->data,
+            d->images, a->split ? ", split " : "", a->split ? a->split : "", rep->images,
+            rep->scenes, rep->words, a->shuffle ? "  (CONTROL: patch grid shuffled)" : "");
+    if (!skipped_total(rep)) return;
+    fprintf(f, "skipped   %zu images:", skipped_total(rep));
+    for (int r = 1, first = 1; r < XCAP_ALIGN_SKIP_COUNT; r++)
+        if (rep->skipped[r]) {
+            fprintf(f, "%s %zu %s", first ? "" : ",", rep->skipped[r], xcap_align_skip_names[r]);
+            first = 0;
+        }
+    fprintf(f, " (first: %s)\n", rep->first_skip);
+}
 
 /* The row label of map i ("L0 H3", "L1 mean", "default"). */
 static void map_label(char *out, size_t cap, const xcap_align_report *rep, size_t i) {
@@ -182,14 +257,12 @@ static void default_heads(char *out, size_t cap, const xcap_align_report *rep) {
 }
 
 /* Prints the table on f. */
-static void print_table(FILE *f, const char *model, const align_args *a, vis_split split,
-                        const xcap_align_report *rep) {
+static void print_table(FILE *f, const char *model, const align_args *a,
+                        const align_data *data, const xcap_align_report *rep) {
     char heads[256];
     default_heads(heads, sizeof heads, rep);
     fprintf(f, "model     %s\n", model);
-    fprintf(f, "data      shapes world, split %s, seed %llu, %zu scenes, %zu words%s\n",
-            vis_split_names[split], (unsigned long long)a->seed, rep->scenes, rep->words,
-            a->shuffle ? "  (CONTROL: patch grid shuffled)" : "");
+    print_data(f, a, data, rep);
     fprintf(f, "default   mean of heads %s (%s)\n", heads,
             rep->default_is_align ? (a->choose ? "the align_heads chosen above"
                                                : "the model's align_heads")
@@ -245,16 +318,34 @@ static cJSON *map_json(const xcap_align_report *rep, size_t i) {
     return o;
 }
 
-/* The whole report as JSON. */
-static cJSON *report_json(const char *model, const align_args *a, vis_split split,
+/* The data fields of the JSON report (as print_data). */
+static void data_json(cJSON *o, const align_args *a, const align_data *d,
+                      const xcap_align_report *rep) {
+    char buf[64];
+    if (!d->ds) {
+        cJSON_AddStringToObject(o, "split", vis_split_names[d->split]);
+        snprintf(buf, sizeof buf, "%llu", (unsigned long long)a->seed);
+        cJSON_AddStringToObject(o, "seed", buf);
+        return;
+    }
+    cJSON_AddStringToObject(o, "data", a->data);
+    cJSON_AddStringToObject(o, "images_dir", d->images);
+    if (a->split) cJSON_AddStringToObject(o, "split", a->split);
+    cJSON_AddNumberToObject(o, "images", (double)rep->images);
+    cJSON *s = cJSON_AddObjectToObject(o, "skipped");
+    for (int r = 1; s && r < XCAP_ALIGN_SKIP_COUNT; r++)
+        cJSON_AddNumberToObject(s, skip_keys[r], (double)rep->skipped[r]);
+    if (rep->first_skip[0]) cJSON_AddStringToObject(o, "first_skipped", rep->first_skip);
+}
+
+/* The whole report as JSON ("scenes": scenes, or images, scored). */
+static cJSON *report_json(const char *model, const align_args *a, const align_data *d,
                           const xcap_align_report *rep, const char *chosen) {
     cJSON *o = cJSON_CreateObject();
     if (!o) return NULL;
     char buf[256];
     cJSON_AddStringToObject(o, "model", model);
-    cJSON_AddStringToObject(o, "split", vis_split_names[split]);
-    snprintf(buf, sizeof buf, "%llu", (unsigned long long)a->seed);
-    cJSON_AddStringToObject(o, "seed", buf);
+    data_json(o, a, d, rep);
     cJSON_AddNumberToObject(o, "scenes", (double)rep->scenes);
     cJSON_AddNumberToObject(o, "words", (double)rep->words);
     cJSON_AddBoolToObject(o, "shuffled_control", a->shuffle);
@@ -279,7 +370,8 @@ static int choose_heads(xcap_model *m, const align_args *a, char *chosen, size_t
                         FILE *out, nn_error *err) {
     xcap_align_report val;
     size_t count = (size_t)(a->val_count ? a->val_count : a->count);
-    if (measure(&val, m, a, "choose", VIS_SPLIT_VAL, a->val_seed, count, err) != 0) return -1;
+    align_data scenes = {.ds = NULL, .split = VIS_SPLIT_VAL};
+    if (measure(&val, m, a, "choose", &scenes, a->val_seed, count, err) != 0) return -1;
     int layers[XCAP_MAX_ALIGN_HEADS], heads[XCAP_MAX_ALIGN_HEADS];
     size_t k = xcap_align_best_heads(&val, (size_t)a->choose, layers, heads);
     size_t len = 0;
@@ -312,26 +404,37 @@ int cmd_align(int argc, char **argv) {
     int code = parse_args(&a, argc, argv);
     if (code >= 0) return code;
     nn_set_threads(a.threads > 0 ? (int)a.threads : nn_default_threads());
-    vis_split split = VIS_SPLIT_VAL;
-    if (a.split) vis_split_parse(a.split, &split, NULL);
+    align_data d = {.ds = NULL, .split = VIS_SPLIT_VAL};
+    if (!a.data && a.split) vis_split_parse(a.split, &d.split, NULL);
 
     nn_error err = {{0}};
     char model[PATH_CAP], chosen[256] = "";
     xcap_model *m = NULL;
     xcap_align_report rep = {0};
+    txt_dataset ds = {0};
     FILE *out = a.json && !strcmp(a.json, "-") ? stderr : stdout;
-    int rc = cap_model_path(model, sizeof model, a.model, &err);
+    int rc = 0;
+    if (a.data) {
+        txt_dataset_opts dopts = txt_dataset_default_opts();
+        dopts.split = a.split;
+        rc = txt_dataset_load(&ds, a.data, &dopts, &err);
+        if (a.images) snprintf(d.images, sizeof d.images, "%s", a.images);
+        else cli_dir_of(d.images, sizeof d.images, a.data);
+        d.ds = &ds;
+    }
+    if (rc == 0) rc = cap_model_path(model, sizeof model, a.model, &err);
     if (rc == 0 && !(m = xcap_model_load_file(model, &err))) rc = -1;
     if (rc == 0 && a.choose) rc = choose_heads(m, &a, chosen, sizeof chosen, out, &err);
-    if (rc == 0) rc = measure(&rep, m, &a, "align", split, a.seed, (size_t)a.count, &err);
+    if (rc == 0) rc = measure(&rep, m, &a, "align", &d, a.seed, (size_t)a.count, &err);
     if (rc == 0) {
-        print_table(out, model, &a, split, &rep);
+        print_table(out, model, &a, &d, &rep);
         if (a.json)
-            rc = cli_write_json(a.json, report_json(model, &a, split, &rep, a.choose ? chosen : NULL),
-                            &err);
+            rc = cli_write_json(a.json, report_json(model, &a, &d, &rep, a.choose ? chosen : NULL),
+                                &err);
     }
     if (rc != 0) fprintf(stderr, "xcap align: %s\n", err.msg);
     xcap_align_report_free(&rep);
     xcap_model_free(m);
+    txt_dataset_free(&ds);
     return rc == 0 ? 0 : 1;
 }

@@ -1,10 +1,14 @@
 /* alignment.c — pointing metric, word → object matching and runs over scenes (alignment.h). */
 #include "model/alignment.h"
 
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "model/xcap.h"
+#include "vision/image.h"
 
 /* ------------------------------------------------------------------ 1. the metric */
 
@@ -195,7 +199,9 @@ void xcap_align_report_free(xcap_align_report *rep) {
 
 /* Working buffers of a run. */
 typedef struct {
+    size_t batch;
     vis_scene *scenes;         /* [batch] */
+    vis_image *images;         /* [batch] (dataset runs only) */
     const unsigned char **rgb; /* [batch] */
     int *w, *h;                /* [batch] */
     xcap_caption *caps;        /* [batch] */
@@ -304,6 +310,75 @@ static int report_init(xcap_align_report *rep, const xcap_model *m, nn_error *er
     return 0;
 }
 
+/* Allocates w's buffers for batch scenes on a gw × gh grid (images: dataset runs). */
+static int work_init(align_work *w, size_t batch, size_t gw, size_t gh, int images,
+                     nn_error *err) {
+    memset(w, 0, sizeof *w);
+    w->batch = batch;
+    w->scenes = calloc(batch, sizeof *w->scenes);
+    w->images = images ? calloc(batch, sizeof *w->images) : NULL;
+    w->rgb = calloc(batch, sizeof *w->rgb);
+    w->w = calloc(batch, sizeof *w->w);
+    w->h = calloc(batch, sizeof *w->h);
+    w->caps = calloc(batch, sizeof *w->caps);
+    w->map = calloc(gw * gh, sizeof *w->map);
+    w->tmp = calloc(gw * gh, sizeof *w->tmp);
+    w->perm = calloc(gw * gh, sizeof *w->perm);
+    if (!w->scenes || (images && !w->images) || !w->rgb || !w->w || !w->h || !w->caps ||
+        !w->map || !w->tmp || !w->perm)
+        return nn_fail(err, "alignment: out of memory for %zu scenes a batch", batch);
+    return 0;
+}
+
+/* Releases w's buffers (safe after a failed work_init). */
+static void work_free(align_work *w) {
+    for (size_t j = 0; w->scenes && j < w->batch; j++) vis_scene_free(&w->scenes[j]);
+    for (size_t j = 0; w->images && j < w->batch; j++) vis_image_free(&w->images[j]);
+    free(w->scenes);
+    free(w->images);
+    free(w->rgb);
+    free(w->w);
+    free(w->h);
+    free(w->caps);
+    free(w->map);
+    free(w->tmp);
+    free(w->perm);
+    memset(w, 0, sizeof *w);
+}
+
+/* Captions the n pictures in w (rgb, w, h) in one forward pass and scores each against its
+ * scene w->scenes[j]: the one path both runs share. */
+static int caption_and_score(xcap_align_report *rep, align_work *w, size_t n, xcap_context *ctx,
+                             const xcap_align_opts *o, nn_error *err) {
+    xcap_params p = xcap_default_params();
+    if (xcap_caption_batch(ctx, w->rgb, w->w, w->h, n, &p, w->caps) != 0)
+        return nn_fail(err, "%s", xcap_context_error(ctx));
+    int bad = 0;
+    for (size_t j = 0; j < n; j++) {
+        if (!bad && score_scene(rep, w, &w->scenes[j], &w->caps[j], o, err) != 0) bad = 1;
+        xcap_caption_free(&w->caps[j]);
+    }
+    if (bad) return -1;
+    rep->scenes += n;
+    return 0;
+}
+
+/* Creates the context and work buffers of a run with batch scenes a batch. */
+static xcap_context *run_start(align_work *w, const xcap_model *m, size_t batch, int images,
+                               const xcap_align_opts *o, nn_error *err) {
+    size_t gw, gh;
+    xcap_model_shape(m, &gw, &gh, NULL, NULL);
+    if (work_init(w, batch, gw, gh, images, err) != 0) return NULL;
+    char msg[512];
+    xcap_context *ctx = xcap_context_create(m, batch, msg, sizeof msg);
+    if (!ctx) {
+        nn_fail(err, "%s", msg);
+        return NULL;
+    }
+    xcap_point_perm(w->perm, gw * gh, o->shuffle_seed);
+    return ctx;
+}
+
 int xcap_align_scenes(xcap_align_report *rep, const xcap_model *m, int split, uint64_t seed,
                       size_t count, const xcap_align_opts *opts, nn_error *err) {
     xcap_align_opts o = opts ? *opts : xcap_align_default_opts();
@@ -313,74 +388,194 @@ int xcap_align_scenes(xcap_align_report *rep, const xcap_model *m, int split, ui
     if (report_init(rep, m, err) != 0) return -1;
     size_t batch = o.batch ? o.batch : 1;
     if (batch > count) batch = count;
-    size_t gw, gh;
-    xcap_model_shape(m, &gw, &gh, NULL, NULL);
     align_work w;
-    memset(&w, 0, sizeof w);
-    w.scenes = calloc(batch, sizeof *w.scenes);
-    w.rgb = calloc(batch, sizeof *w.rgb);
-    w.w = calloc(batch, sizeof *w.w);
-    w.h = calloc(batch, sizeof *w.h);
-    w.caps = calloc(batch, sizeof *w.caps);
-    w.map = calloc(gw * gh, sizeof *w.map);
-    w.tmp = calloc(gw * gh, sizeof *w.tmp);
-    w.perm = calloc(gw * gh, sizeof *w.perm);
-    char msg[512];
-    xcap_context *ctx = xcap_context_create(m, batch, msg, sizeof msg);
-    int rc = -1;
-    if (!ctx) {
-        nn_fail(err, "%s", msg);
-        goto done;
-    }
-    if (!w.scenes || !w.rgb || !w.w || !w.h || !w.caps || !w.map || !w.tmp || !w.perm) {
-        nn_fail(err, "alignment: out of memory for %zu scenes a batch", batch);
-        goto done;
-    }
-    xcap_point_perm(w.perm, gw * gh, o.shuffle_seed);
-    xcap_params p = xcap_default_params();
-    for (size_t next = 0; next < count;) {
+    xcap_context *ctx = run_start(&w, m, batch, 0, &o, err);
+    int rc = ctx ? 0 : -1;
+    for (size_t next = 0; rc == 0 && next < count;) {
         size_t n = 0;
-        for (; n < batch && next + n < count; n++) {
+        for (; rc == 0 && n < batch && next + n < count; n++) {
             vis_scene *s = &w.scenes[n];
             uint64_t scene_seed = vis_scene_seed(seed, next + n);
             vis_recipe recipe = vis_recipe_default();
             int cw, ch;  /* a random canvas, as in `xcap eval` */
             vis_canvas_sample(&cw, &ch, &recipe, scene_seed, (int)m->cfg.image_w,
                               (int)m->cfg.image_h);
-            if (vis_scene_generate_with(s, scene_seed, (vis_split)split, cw, ch, 0, &recipe, 1,
-                                        err) != 0)
-                goto done;
+            rc = vis_scene_generate_with(s, scene_seed, (vis_split)split, cw, ch, 0, &recipe, 1,
+                                         err);
             w.rgb[n] = s->rgb;
             w.w[n] = s->width;
             w.h[n] = s->height;
         }
-        if (xcap_caption_batch(ctx, w.rgb, w.w, w.h, n, &p, w.caps) != 0) {
-            nn_fail(err, "%s", xcap_context_error(ctx));
-            goto done;
-        }
-        int bad = 0;
-        for (size_t j = 0; j < n; j++) {
-            if (!bad && score_scene(rep, &w, &w.scenes[j], &w.caps[j], &o, err) != 0) bad = 1;
-            xcap_caption_free(&w.caps[j]);
-        }
-        if (bad) goto done;
+        if (rc == 0) rc = caption_and_score(rep, &w, n, ctx, &o, err);
         next += n;
-        rep->scenes = next;
-        if (o.progress) o.progress(o.user, next, count);
+        if (rc == 0 && o.progress) o.progress(o.user, next, count);
     }
-    rc = 0;
-done:
     xcap_context_free(ctx);
-    if (w.scenes)
-        for (size_t j = 0; j < batch; j++) vis_scene_free(&w.scenes[j]);
-    free(w.scenes);
-    free(w.rgb);
-    free(w.w);
-    free(w.h);
-    free(w.caps);
-    free(w.map);
-    free(w.tmp);
-    free(w.perm);
+    work_free(&w);
+    if (rc != 0) xcap_align_report_free(rep);
+    return rc;
+}
+
+/* ------------------------------------------------------------------ 4. a run over a dataset */
+
+const char *const xcap_align_skip_names[XCAP_ALIGN_SKIP_COUNT] = {
+    "usable", "no objects", "too many objects", "unknown shape/colour/size",
+    "two objects share colour and shape", "box outside the image"};
+
+/* Writes "image id ID: reason" into why[cap] (when why is set) and returns r. */
+static xcap_align_skip skip(xcap_align_skip r, char *why, size_t cap, const txt_ds_item *it,
+                            const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static xcap_align_skip skip(xcap_align_skip r, char *why, size_t cap, const txt_ds_item *it,
+                            const char *fmt, ...) {
+    if (!why || cap < 8) return r;  /* nn_show needs 8 bytes */
+    char reason[160];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(reason, sizeof reason, fmt, ap);
+    va_end(ap);
+    char line[256];
+    snprintf(line, sizeof line, "image id %.80s: %s", it->id ? it->id : "?", reason);
+    nn_show(why, cap, line);  /* names from the file stay on one line */
+    return r;
+}
+
+/* The shapes-world names and counts of it's objects into s (no boxes yet); usable or why not. */
+static xcap_align_skip item_objects(vis_scene *s, const txt_ds_item *it, char *why, size_t cap) {
+    if (!it->objects || it->n_objects == 0)
+        return skip(XCAP_ALIGN_NO_OBJECTS, why, cap, it, "no \"objects\"");
+    if (it->n_objects > VIS_MAX_OBJECTS)
+        return skip(XCAP_ALIGN_TOO_MANY, why, cap, it, "%zu objects, more than %d",
+                    it->n_objects, VIS_MAX_OBJECTS);
+    memset(s, 0, sizeof *s);
+    s->n_objects = (int)it->n_objects;
+    for (size_t k = 0; k < it->n_objects; k++) {
+        const txt_ds_object *d = &it->objects[k];
+        vis_object *ob = &s->objects[k];
+        int shape = -1, colour = -1, size = VIS_SIZE_SMALL;  /* size: never read by matching */
+        if (vis_word_classify(d->shape, &shape) != VIS_WORD_SHAPE)
+            return skip(XCAP_ALIGN_UNKNOWN_NAME, why, cap, it, "shape '%s' is not a shapes-world "
+                        "shape", d->shape);
+        if (vis_word_classify(d->colour, &colour) != VIS_WORD_COLOUR)
+            return skip(XCAP_ALIGN_UNKNOWN_NAME, why, cap, it, "colour '%s' is not a "
+                        "shapes-world colour", d->colour);
+        if (d->size[0] && vis_word_classify(d->size, &size) != VIS_WORD_SIZE)
+            return skip(XCAP_ALIGN_UNKNOWN_NAME, why, cap, it, "size '%s' is not small or "
+                        "large", d->size);
+        for (size_t j = 0; j < k; j++)
+            if ((int)s->objects[j].shape == shape && (int)s->objects[j].colour == colour)
+                return skip(XCAP_ALIGN_SHARED_PAIR, why, cap, it, "two objects are %s %s",
+                            d->colour, d->shape);
+        ob->shape = (vis_shape)shape;
+        ob->colour = (vis_colour)colour;
+        ob->size = (vis_size)size;
+    }
+    return XCAP_ALIGN_USABLE;
+}
+
+/* [lo, hi) = [floor(at), ceil(at + len)) clipped to [0, side]. */
+static void pixel_span(int *lo, int *hi, double at, double len, int side) {
+    double a = floor(at), b = ceil(at + len);
+    if (!isfinite(a) || !isfinite(b)) a = b = 0;  /* an empty span: the image is skipped */
+    *lo = a <= 0 ? 0 : a >= side ? side : (int)a;
+    *hi = b <= 0 ? 0 : b >= side ? side : (int)b;
+}
+
+/* The pixel boxes of it's objects on a width × height image into s; usable or why not. */
+static xcap_align_skip item_boxes(vis_scene *s, const txt_ds_item *it, int width, int height,
+                                  char *why, size_t cap) {
+    s->width = width;
+    s->height = height;
+    for (int k = 0; k < s->n_objects; k++) {
+        const float *b = it->objects[k].bbox;
+        vis_object *ob = &s->objects[k];
+        pixel_span(&ob->x0, &ob->x1, b[0], b[2], width);
+        pixel_span(&ob->y0, &ob->y1, b[1], b[3], height);
+        if (ob->x0 >= ob->x1 || ob->y0 >= ob->y1)
+            return skip(XCAP_ALIGN_EMPTY_BOX, why, cap, it, "the box of its %s %s has no pixel "
+                        "inside the image", it->objects[k].colour, it->objects[k].shape);
+        ob->cx = (float)(ob->x0 + ob->x1) / 2;
+        ob->cy = (float)(ob->y0 + ob->y1) / 2;
+    }
+    return XCAP_ALIGN_USABLE;
+}
+
+xcap_align_skip xcap_align_item_scene(vis_scene *s, const txt_ds_item *it, int width, int height,
+                                      char *why, size_t cap) {
+    xcap_align_skip r = item_objects(s, it, why, cap);
+    return r != XCAP_ALIGN_USABLE ? r : item_boxes(s, it, width, height, why, cap);
+}
+
+/* Counts a skipped image, keeping the first reason. */
+static void count_skip(xcap_align_report *rep, xcap_align_skip r, const char *why) {
+    rep->skipped[r]++;
+    if (!rep->first_skip[0]) snprintf(rep->first_skip, sizeof rep->first_skip, "%s", why);
+}
+
+/* Loads dataset item it into w's slot n and builds its scene: 0 ready, 1 skipped, -1 failed. */
+static int load_item(xcap_align_report *rep, align_work *w, size_t n, const txt_ds_item *it,
+                     const char *dir, nn_error *err) {
+    char why[256], path[4096];
+    xcap_align_skip r = item_objects(&w->scenes[n], it, why, sizeof why);
+    if (r != XCAP_ALIGN_USABLE) {
+        count_skip(rep, r, why);
+        return 1;
+    }
+    int len = snprintf(path, sizeof path, "%s/%s", dir, it->file_name);
+    vis_image *img = &w->images[n];
+    vis_image_free(img);
+    nn_error e = {{0}};
+    if (!txt_dataset_safe_name(it->file_name) || len < 0 || (size_t)len >= sizeof path)
+        nn_fail(&e, "%s/%s: not a usable image path (image id %.80s)", dir, it->file_name, it->id);
+    else if (vis_image_load(img, path, &e) != 0)
+        snprintf(e.msg + strlen(e.msg), sizeof e.msg - strlen(e.msg), " (image id %.80s)", it->id);
+    else if ((it->width && it->width != img->width) || (it->height && it->height != img->height))
+        nn_fail(&e, "%s: the file gives %d x %d, the image is %d x %d (image id %.80s)", path,
+                it->width, it->height, img->width, img->height, it->id);
+    else {
+        r = item_boxes(&w->scenes[n], it, img->width, img->height, why, sizeof why);
+        if (r != XCAP_ALIGN_USABLE) {
+            count_skip(rep, r, why);
+            return 1;
+        }
+        w->rgb[n] = img->rgb;
+        w->w[n] = img->width;
+        w->h[n] = img->height;
+        return 0;
+    }
+    char line[sizeof e.msg];
+    return nn_fail(err, "%s", nn_show(line, sizeof line, e.msg));
+}
+
+int xcap_align_dataset(xcap_align_report *rep, const xcap_model *m, const txt_dataset *ds,
+                       const char *image_dir, const xcap_align_opts *opts, nn_error *err) {
+    xcap_align_opts o = opts ? *opts : xcap_align_default_opts();
+    const char *name = o.name ? o.name : "dataset";
+    const char *dir = image_dir && *image_dir ? image_dir : ".";
+    memset(rep, 0, sizeof *rep);
+    if (!ds || ds->n_items == 0) return nn_fail(err, "%s: no images", name);
+    if (report_init(rep, m, err) != 0) return -1;
+    size_t count = o.limit && o.limit < ds->n_items ? o.limit : ds->n_items;
+    size_t batch = o.batch ? o.batch : 1;
+    if (batch > count) batch = count;
+    align_work w;
+    xcap_context *ctx = run_start(&w, m, batch, 1, &o, err);
+    int rc = ctx ? 0 : -1;
+    for (size_t next = 0; rc == 0 && next < count;) {
+        size_t n = 0;
+        while (rc == 0 && n < batch && next < count) {
+            int got = load_item(rep, &w, n, &ds->items[next++], dir, err);
+            if (got < 0) rc = -1;
+            else if (got == 0) n++;
+        }
+        if (rc == 0 && n) rc = caption_and_score(rep, &w, n, ctx, &o, err);
+        rep->images = next;
+        if (rc == 0 && o.progress) o.progress(o.user, next, count);
+    }
+    if (rc == 0 && rep->scenes == 0)
+        rc = nn_fail(err, "%s: no image has shapes-world objects (shape, colour, size, bbox); "
+                     "%s", name, rep->first_skip);
+    xcap_context_free(ctx);
+    work_free(&w);
     if (rc != 0) xcap_align_report_free(rep);
     return rc;
 }

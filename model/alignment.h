@@ -23,6 +23,11 @@
  *    (the mean of the model's alignment heads when it names any, else of the last layer's
  *    heads), per word kind.
  *
+ * 4. The same run over a caption dataset on disk (text/dataset.h) whose images carry
+ *    shapes-world "objects" (what `xcap scenes` and tests/cairo_scenes write): each usable
+ *    image becomes a vis_scene holding only its objects (xcap_align_item_scene) and is scored
+ *    by the very code of layer 3. Images that cannot be scored are skipped and counted.
+ *
  * Nothing here prints. Ownership: an xcap_align_report owns its cells; free it with
  * xcap_align_report_free. */
 #ifndef XCAP_MODEL_ALIGNMENT_H
@@ -33,6 +38,7 @@
 
 #include "model/model.h"
 #include "nn/error.h"
+#include "text/dataset.h"
 #include "vision/patch_geometry.h"
 #include "vision/shapes.h"
 
@@ -82,9 +88,25 @@ typedef struct {
     size_t batch;                    /* scenes per forward pass (default 16) */
     int shuffle;                     /* 1: the control, every map permuted before scoring */
     uint64_t shuffle_seed;           /* the permutation's seed */
+    size_t limit;                    /* dataset runs: at most the first `limit` images; 0 = all */
+    const char *name;                /* dataset runs: the file, in messages (NULL: "dataset") */
     xcap_align_progress_fn progress; /* optional */
     void *user;
 } xcap_align_opts;
+
+/* Why a dataset image is not scored (xcap_align_item_scene). */
+typedef enum {
+    XCAP_ALIGN_USABLE = 0,
+    XCAP_ALIGN_NO_OBJECTS,   /* no "objects", or an empty list */
+    XCAP_ALIGN_TOO_MANY,     /* more than VIS_MAX_OBJECTS objects */
+    XCAP_ALIGN_UNKNOWN_NAME, /* a shape or colour (or a given size) the shapes world lacks */
+    XCAP_ALIGN_SHARED_PAIR,  /* two objects share colour and shape: a phrase names neither */
+    XCAP_ALIGN_EMPTY_BOX,    /* a box with nothing of it inside the image */
+    XCAP_ALIGN_SKIP_COUNT
+} xcap_align_skip;
+
+/* Short names of the reasons ("no objects", "too many objects", ...), by xcap_align_skip. */
+extern const char *const xcap_align_skip_names[XCAP_ALIGN_SKIP_COUNT];
 
 /* The figures of a run. Maps are numbered: layer l head h -> l*heads + h; the mean of layer l's
  * heads -> layers*heads + l; the default map -> layers*heads + layers. */
@@ -93,19 +115,40 @@ typedef struct {
     size_t n_default;                    /* heads the default map averages */
     int default_layer[XCAP_MAX_ALIGN_HEADS], default_head[XCAP_MAX_ALIGN_HEADS];
     int default_is_align;                /* 1: from the model's align_heads; 0: last layer */
-    size_t scenes;                       /* scenes captioned */
+    size_t scenes;                       /* scenes (dataset: images) captioned and scored */
+    size_t images;                       /* dataset runs: images looked at, scored or skipped */
+    size_t skipped[XCAP_ALIGN_SKIP_COUNT]; /* dataset runs: images skipped, by reason */
+    char first_skip[256];                /* dataset runs: why the first was skipped, or "" */
     size_t words;                        /* generated words */
     size_t attr_words[XCAP_ALIGN_KINDS]; /* generated size/colour/shape words */
     xcap_align_cell *cells;              /* [n_maps][XCAP_ALIGN_KINDS], owned */
 } xcap_align_report;
 
-/* Defaults: batch 16, no shuffle, no progress. */
+/* Defaults: batch 16, no shuffle, no limit, no name, no progress. */
 xcap_align_opts xcap_align_default_opts(void);
 
 /* Captions `count` scenes of split (a vis_split) with seeds vis_scene_seed(seed, i), at the
  * model's input size, and fills rep (which the caller later frees). */
 int xcap_align_scenes(xcap_align_report *rep, const xcap_model *m, int split, uint64_t seed,
                       size_t count, const xcap_align_opts *opts, nn_error *err);
+
+/* The objects of dataset item `it` on its width × height image as scene s (objects only: no
+ * pixels, no captions; s is overwritten). Names are the shapes world's (an empty size is
+ * allowed: matching never reads it). Boxes [x, y, w, h] become the inclusive-exclusive pixel
+ * box x0 = floor(x), y0 = floor(y), x1 = ceil(x + w), y1 = ceil(y + h) — the smallest box of
+ * whole pixels that holds the given one, so integer boxes (xcap scenes) come back exactly —
+ * clipped to the image. Returns XCAP_ALIGN_USABLE, or why the image cannot be scored with a
+ * one-line reason naming the image id in why[cap] (why may be NULL). */
+xcap_align_skip xcap_align_item_scene(vis_scene *s, const txt_ds_item *it, int width, int height,
+                                      char *why, size_t cap);
+
+/* Captions every image of ds (file names relative to image_dir; NULL or "" = ".") that
+ * xcap_align_item_scene accepts, at most opts.limit images, and fills rep as
+ * xcap_align_scenes does (rep->scenes: images scored; rep->skipped: the others). Fails on an
+ * image that does not load or whose size differs from the file's width/height, and with
+ * "NAME: no image has shapes-world objects (shape, colour, size, bbox)" when none is scored. */
+int xcap_align_dataset(xcap_align_report *rep, const xcap_model *m, const txt_dataset *ds,
+                       const char *image_dir, const xcap_align_opts *opts, nn_error *err);
 
 /* The index of the default map, of layer l's mean, of (l, h). */
 size_t xcap_align_default_map(const xcap_align_report *rep);

@@ -1,9 +1,12 @@
 /* test_alignment.c — the pointing metric on hand-made maps, word → object matching on
  * hand-built scenes, the shuffled-grid control, a run of the tiny random model over real
- * scenes, and the grounding check of the shipped model (thresholds below). */
+ * scenes and over the same scenes exported to disk, and the grounding check of the shipped
+ * model (thresholds below). */
 #include "model/alignment.h"
 #include "model/model.h"
 #include "tests/util/check.h"
+#include "text/dataset.h"
+#include "vision/shapes_export.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -296,6 +299,237 @@ static void test_tiny_model_run(void **state) {
     xcap_model_free(m);
 }
 
+/* ------------------------------------------------------------------ dataset runs */
+
+#define TINY_MODEL "tests/fixtures/tiny_weights.safetensors"
+#define DS_SCENES 24
+#define DS_SEED 3
+
+/* A dataset object (shape, colour, size, bbox). */
+static txt_ds_object ds_object(const char *shape, const char *colour, const char *size, float x,
+                               float y, float w, float h) {
+    txt_ds_object o;
+    memset(&o, 0, sizeof o);
+    snprintf(o.shape, sizeof o.shape, "%s", shape);
+    snprintf(o.colour, sizeof o.colour, "%s", colour);
+    snprintf(o.size, sizeof o.size, "%s", size);
+    o.bbox[0] = x;
+    o.bbox[1] = y;
+    o.bbox[2] = w;
+    o.bbox[3] = h;
+    return o;
+}
+
+/* Checks the box of s->objects[k] is [x0, x1) x [y0, y1). */
+static void check_box(const vis_scene *s, int k, int x0, int y0, int x1, int y1) {
+    const vis_object *o = &s->objects[k];
+    if (o->x0 != x0 || o->y0 != y0 || o->x1 != x1 || o->y1 != y1)
+        fail_msg("object %d: box [%d,%d)x[%d,%d), expected [%d,%d)x[%d,%d)", k, o->x0, o->x1,
+                 o->y0, o->y1, x0, x1, y0, y1);
+}
+
+/* Dataset objects become scene objects: names parsed, boxes floor/ceil to whole pixels and
+ * clipped to the image; images that cannot be scored say why. */
+static void test_item_scene(void **state) {
+    (void)state;
+    txt_ds_object obj[4] = {
+        ds_object("circle", "red", "small", 10.2f, 5.7f, 20.5f, 10.1f),
+        ds_object("star", "blue", "", -3.0f, 40.5f, 10.0f, 100.0f),  /* no size; clipped */
+        ds_object("square", "red", "large", 50.0f, 20.0f, 14.0f, 16.0f),
+        ds_object("cross", "white", "small", 0, 0, 4, 4)};
+    txt_ds_item it = {.id = "7", .n_objects = 3, .objects = obj};
+    vis_scene s;
+    char why[256] = "";
+    assert_int_equal(xcap_align_item_scene(&s, &it, 96, 80, why, sizeof why), XCAP_ALIGN_USABLE);
+    assert_int_equal(s.n_objects, 3);
+    assert_int_equal(s.width, 96);
+    assert_int_equal(s.height, 80);
+    assert_int_equal(s.objects[0].shape, VIS_SHAPE_CIRCLE);
+    assert_int_equal(s.objects[0].colour, VIS_COLOUR_RED);
+    assert_int_equal(s.objects[1].shape, VIS_SHAPE_STAR);
+    assert_int_equal(s.objects[1].colour, VIS_COLOUR_BLUE);
+    assert_int_equal(s.objects[2].size, VIS_SIZE_LARGE);
+    check_box(&s, 0, 10, 5, 31, 16);  /* 10.2+20.5 = 30.7 -> 31; 5.7+10.1 = 15.8 -> 16 */
+    check_box(&s, 1, 0, 40, 7, 80);   /* x from -3 clipped to 0; y to 140.5 clipped to 80 */
+    check_box(&s, 2, 50, 20, 64, 36); /* whole pixels stay as they are */
+    /* the matching sees the file's objects */
+    int o[4], kind[4];
+    const char *words[] = {"a", "large", "red", "square"};
+    xcap_align_match(o, kind, words, 4, &s);
+    assert_int_equal(o[1], 2);
+    assert_int_equal(o[3], 2);
+
+    struct {
+        size_t n;
+        txt_ds_object change;
+        int at;
+        xcap_align_skip want;
+        const char *says;
+    } bad[] = {
+        {0, {.shape = ""}, -1, XCAP_ALIGN_NO_OBJECTS, "image id 7: no \"objects\""},
+        {4, {.shape = ""}, -1, XCAP_ALIGN_TOO_MANY, "4 objects, more than 3"},
+        {3, ds_object("blob", "red", "small", 1, 1, 5, 5), 0, XCAP_ALIGN_UNKNOWN_NAME, "blob"},
+        {3, ds_object("circle", "magenta", "small", 1, 1, 5, 5), 0, XCAP_ALIGN_UNKNOWN_NAME,
+         "magenta"},
+        {3, ds_object("circle", "red", "huge", 1, 1, 5, 5), 0, XCAP_ALIGN_UNKNOWN_NAME, "huge"},
+        {3, ds_object("square", "red", "small", 1, 1, 5, 5), 0, XCAP_ALIGN_SHARED_PAIR,
+         "red square"},
+        {3, ds_object("circle", "red", "small", 96, 10, 5, 5), 0, XCAP_ALIGN_EMPTY_BOX,
+         "no pixel"},
+        {3, ds_object("circle", "red", "small", 10, 10, 0, 5), 0, XCAP_ALIGN_EMPTY_BOX,
+         "no pixel"},
+    };
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        txt_ds_object copy[4];
+        memcpy(copy, obj, sizeof copy);
+        if (bad[i].at >= 0) copy[bad[i].at] = bad[i].change;
+        txt_ds_item b = {.id = "7", .n_objects = bad[i].n, .objects = bad[i].n ? copy : NULL};
+        why[0] = '\0';
+        assert_int_equal(xcap_align_item_scene(&s, &b, 96, 80, why, sizeof why), bad[i].want);
+        if (!strstr(why, bad[i].says)) fail_msg("case %zu: '%s' lacks '%s'", i, why, bad[i].says);
+    }
+}
+
+/* Exports DS_SCENES val scenes (seed DS_SEED) as xcap_align_scenes draws them for model m
+ * (random canvases around its input size) into a new temp dir and loads the captions file. */
+static char *export_scenes(txt_dataset *ds, const xcap_model *m, char *path, size_t cap) {
+    char *dir = make_temp_dir();
+    assert_non_null(dir);
+    nn_error err = {{0}};
+    vis_export_params p = vis_export_default_params();
+    p.count = DS_SCENES;
+    p.seed = DS_SEED;
+    p.split = VIS_SPLIT_VAL;
+    p.width = (int)m->cfg.image_w;
+    p.height = (int)m->cfg.image_h;
+    p.random_canvas = 1;
+    if (vis_scenes_export_with(dir, &p, &err) != 0) fail_msg("%s", err.msg);
+    snprintf(path, cap, "%s/captions.json", dir);
+    if (txt_dataset_load(ds, path, NULL, &err) != 0) fail_msg("%s", err.msg);
+    return dir;
+}
+
+/* Fails unless two reports hold exactly the same figures. */
+static void check_same_report(const xcap_align_report *a, const xcap_align_report *b) {
+    assert_int_equal(a->n_maps, b->n_maps);
+    assert_int_equal(a->scenes, b->scenes);
+    assert_int_equal(a->words, b->words);
+    for (int k = 0; k < XCAP_ALIGN_KINDS; k++) assert_int_equal(a->attr_words[k], b->attr_words[k]);
+    for (size_t i = 0; i < a->n_maps * XCAP_ALIGN_KINDS; i++) {
+        const xcap_align_cell *c = &a->cells[i], *d = &b->cells[i];
+        if (c->scored != d->scored || c->hits != d->hits || c->mass != d->mass ||
+            c->baseline != d->baseline)
+            fail_msg("map %zu kind %zu: scored %zu/%zu hits %zu/%zu mass %.9g/%.9g baseline "
+                     "%.9g/%.9g", i / XCAP_ALIGN_KINDS, i % XCAP_ALIGN_KINDS, c->scored,
+                     d->scored, c->hits, d->hits, c->mass, d->mass, c->baseline, d->baseline);
+    }
+}
+
+/* The same scenes, generated in memory or read back from disk, give exactly the same figures
+ * (with words scored, so the boxes are used), batch by batch. */
+static void test_dataset_matches_scenes(void **state) {
+    (void)state;
+    nn_error err = {{0}};
+    xcap_model *m = xcap_model_load_file(source_path(TINY_MODEL), &err);
+    if (!m) fail_msg("%s", err.msg);
+    txt_dataset ds = {0};
+    char path[512];
+    char *dir = export_scenes(&ds, m, path, sizeof path);
+    xcap_align_report gen, disk, capped;
+    xcap_align_opts o = xcap_align_default_opts();
+    o.batch = 5;
+    if (xcap_align_scenes(&gen, m, VIS_SPLIT_VAL, DS_SEED, DS_SCENES, &o, &err) != 0)
+        fail_msg("%s", err.msg);
+    o.name = path;
+    if (xcap_align_dataset(&disk, m, &ds, dir, &o, &err) != 0) fail_msg("%s", err.msg);
+    assert_int_equal(disk.images, DS_SCENES);
+    for (int r = 0; r < XCAP_ALIGN_SKIP_COUNT; r++) assert_int_equal(disk.skipped[r], 0);
+    check_same_report(&gen, &disk);
+    size_t scored = 0;
+    for (int k = 0; k < XCAP_ALIGN_KINDS; k++)
+        scored += xcap_align_cell_at(&gen, xcap_align_default_map(&gen), k)->scored;
+    assert_true(scored >= 5);  /* the comparison reaches the boxes */
+    /* the limit: the first 7 images */
+    o.limit = 7;
+    assert_int_equal(xcap_align_dataset(&capped, m, &ds, dir, &o, &err), 0);
+    assert_int_equal(capped.images, 7);
+    assert_int_equal(capped.scenes, 7);
+    xcap_align_report_free(&gen);
+    xcap_align_report_free(&disk);
+    xcap_align_report_free(&capped);
+    txt_dataset_free(&ds);
+    remove_tree(dir);
+    free(dir);
+    xcap_model_free(m);
+}
+
+/* Images that cannot be scored are counted, the rest scored; a missing image and a size that
+ * differs from the file's stop the run with a line naming the image. */
+static void test_dataset_skips_and_failures(void **state) {
+    (void)state;
+    nn_error err = {{0}};
+    xcap_model *m = xcap_model_load_file(source_path(TINY_MODEL), &err);
+    if (!m) fail_msg("%s", err.msg);
+    txt_dataset ds = {0};
+    char path[512], png[600];
+    char *dir = export_scenes(&ds, m, path, sizeof path);
+    xcap_align_report rep;
+    xcap_align_opts o = xcap_align_default_opts();
+    o.batch = 4;
+    snprintf(ds.items[2].objects[0].colour, TXT_DS_LABEL, "magenta");
+    size_t n3 = ds.items[5].n_objects;
+    ds.items[5].n_objects = 0;
+    if (xcap_align_dataset(&rep, m, &ds, dir, &o, &err) != 0) fail_msg("%s", err.msg);
+    assert_int_equal(rep.images, DS_SCENES);
+    assert_int_equal(rep.scenes, DS_SCENES - 2);
+    assert_int_equal(rep.skipped[XCAP_ALIGN_UNKNOWN_NAME], 1);
+    assert_int_equal(rep.skipped[XCAP_ALIGN_NO_OBJECTS], 1);
+    assert_non_null(strstr(rep.first_skip, "image id 2: colour 'magenta'"));
+    xcap_align_report_free(&rep);
+    ds.items[5].n_objects = n3;
+    /* a size that differs from the file's */
+    ds.items[1].width += 1;
+    assert_int_equal(xcap_align_dataset(&rep, m, &ds, dir, &o, &err), -1);
+    assert_non_null(strstr(err.msg, "scene_000001.png: the file gives"));
+    ds.items[1].width -= 1;
+    /* a missing image */
+    snprintf(png, sizeof png, "%s/images/scene_000003.png", dir);
+    assert_int_equal(remove(png), 0);
+    assert_int_equal(xcap_align_dataset(&rep, m, &ds, dir, &o, &err), -1);
+    assert_non_null(strstr(err.msg, "scene_000003.png"));
+    assert_non_null(strstr(err.msg, "image id 3"));
+    txt_dataset_free(&ds);
+    remove_tree(dir);
+    free(dir);
+    xcap_model_free(m);
+}
+
+/* A file whose images carry no objects fails with one line naming the file. */
+static void test_dataset_without_objects(void **state) {
+    (void)state;
+    static const char json[] =
+        "{\"images\": [{\"id\": 1, \"file_name\": \"a.png\"}, {\"id\": 2, \"file_name\": \"b.png\","
+        " \"objects\": [{\"shape\": \"dog\", \"colour\": \"brown\", \"bbox\": [1, 2, 3, 4]}]}],"
+        " \"annotations\": [{\"image_id\": 1, \"caption\": \"A dog.\"},"
+        " {\"image_id\": 2, \"caption\": \"A brown dog.\"}]}";
+    nn_error err = {{0}};
+    xcap_model *m = xcap_model_load_file(source_path(TINY_MODEL), &err);
+    if (!m) fail_msg("%s", err.msg);
+    txt_dataset ds = {0};
+    if (txt_dataset_parse(&ds, json, sizeof json - 1, "coco.json", NULL, &err) != 0)
+        fail_msg("%s", err.msg);
+    xcap_align_report rep;
+    xcap_align_opts o = xcap_align_default_opts();
+    o.name = "coco.json";
+    assert_int_equal(xcap_align_dataset(&rep, m, &ds, "/nonexistent", &o, &err), -1);
+    assert_non_null(strstr(err.msg, "coco.json: no image has shapes-world objects (shape, colour, "
+                                    "size, bbox)"));
+    assert_null(strchr(err.msg, '\n'));
+    assert_null(rep.cells);
+    txt_dataset_free(&ds);
+    xcap_model_free(m);
+}
+
 /* The shipped model's default map points at the named object for every word kind, well above
  * the baseline; with the patch grid shuffled against the ground truth it does not. */
 static void test_shipped_model_points(void **state) {
@@ -341,6 +575,10 @@ int main(void) {
         cmocka_unit_test(test_word_matching),
         cmocka_unit_test(test_matching_agrees_with_ground_truth),
         cmocka_unit_test(test_tiny_model_run),
+        cmocka_unit_test(test_item_scene),
+        cmocka_unit_test(test_dataset_matches_scenes),
+        cmocka_unit_test(test_dataset_skips_and_failures),
+        cmocka_unit_test(test_dataset_without_objects),
         cmocka_unit_test(test_shipped_model_points),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
