@@ -194,8 +194,8 @@ int xcap_caption_batch(xcap_context *c, const unsigned char *const *rgb, const i
     for (size_t i = 0; i < n; i++) {
         if (!rgb[i] || w[i] <= 0 || h[i] <= 0 || w[i] > VIS_IMAGE_MAX_SIDE || h[i] > VIS_IMAGE_MAX_SIDE)
             return nn_fail(&c->err, "image %zu of %dx%d pixels is empty or too large", i, w[i], h[i]);
-        vis_image_resize(c->resized + i * in_size, (int)cfg->image_w, (int)cfg->image_h, rgb[i],
-                         w[i], h[i]);
+        vis_image_fit(c->resized + i * in_size, (int)cfg->image_w, (int)cfg->image_h, rgb[i],
+                      w[i], h[i], (int)cfg->letterbox);
         vis_patchify(c->patches + i * ed.n_patches * ed.patch_dim, c->resized + i * in_size,
                      cfg->image_w, cfg->image_h, cfg->patch);
     }
