@@ -44,7 +44,6 @@ static const char usage_text[] =
     "have several kinds: shares are of the wrong captions and can add up to over 100 %);\n"
     "and how well the caption confidence (the least probability of a word or <eos>) tells\n"
     "right from wrong (AUROC), with the threshold below which to distrust a caption.\n"
-    "For this it captions the pictures a second time (docs/honest-output.md).\n"
     "\n"
     "Without --data: N shapes-world scenes made on the fly, each on its own canvas (as\n"
     "`xcap scenes` draws them without --size) and fitted to the model's input.\n"
@@ -92,13 +91,13 @@ typedef struct {
     xcap_eval_report rep;
     size_t total;     /* images or scenes asked for */
     double seconds;
-    char **captions;  /* [total]: generated captions by index (NULL when skipped) */
-    char **ids;       /* [total]: image ids by index */
-    eval_items items;    /* the captions explained (captioned again, with confidence) */
+    eval_items items;    /* the scored captions, in index order, with confidence and flags;
+                            also what --predictions writes */
+    int items_failed;    /* keeping a caption failed; items_err says why */
+    nn_error items_err;
     eval_items outside;  /* --outside pictures */
     eval_explain x;
     int explained;       /* x is filled */
-    double explain_seconds;
 } eval_run;
 
 /* Prints "xcap eval: message (see --help)" on stderr and returns the usage exit code 2. */
@@ -199,12 +198,14 @@ static void on_progress(void *user, size_t done, size_t total) {
     cli_progress_show(&u->line, (long)done, NULL);
 }
 
-/* Keeps each generated caption and its image id for --predictions. */
-static void on_caption(void *user, size_t index, const char *id, const char *caption) {
+/* Keeps a copy of each scored caption with its flags, confidence, id and references, for
+ * the explanation and --predictions; the first failure is kept for after the pass. */
+static void on_caption(void *user, size_t index, const char *id, const xcap_caption *cap,
+                       const char *const *refs, size_t n_refs) {
     eval_run *r = ((eval_user *)user)->run;
-    if (!r->captions || index >= r->total) return;
-    r->captions[index] = strdup(caption);
-    r->ids[index] = strdup(id);
+    if (!r->items_failed &&
+        eval_items_add(&r->items, index, id, cap, refs, n_refs, &r->items_err) != 0)
+        r->items_failed = 1;
 }
 
 /* The folder part of path ("." when it has none) into out. */
@@ -242,11 +243,8 @@ static void print_table(FILE *f, const eval_args *a, const eval_run *r) {
     fprintf(f, "BLEU-4       %.4f\n", s->bleu4);
     fprintf(f, "CIDEr-D      %.4f\n", s->cider_d);
     if (r->explained) eval_explain_print(f, &r->x, (size_t)a->examples);
-    fprintf(f, "time         %.1f s (+ %.1f s captioning again to explain)\n", r->seconds,
-            r->explain_seconds);
+    fprintf(f, "time         %.1f s\n", r->seconds);
 }
-
-
 
 /* The figures as a JSON object. */
 static cJSON *figures_json(const eval_args *a, const eval_run *r) {
@@ -295,8 +293,8 @@ static cJSON *figures_json(const eval_args *a, const eval_run *r) {
 /* The generated captions as COCO results: [{"image_id": id, "caption": text}, ...]. */
 static cJSON *predictions_json(const eval_run *r) {
     cJSON *list = cJSON_CreateArray();
-    for (size_t i = 0; list && i < r->total; i++) {
-        if (!r->captions[i]) continue;
+    for (size_t i = 0; list && i < r->items.n; i++) {
+        const eval_item *it = &r->items.items[i];
         cJSON *e = cJSON_CreateObject();
         if (!e || !cJSON_AddItemToArray(list, e)) {
             cJSON_Delete(e);
@@ -305,32 +303,23 @@ static cJSON *predictions_json(const eval_run *r) {
         }
         char *end;
         errno = 0;
-        long long v = strtoll(r->ids[i], &end, 10);
-        if (!errno && *end == '\0' && end != r->ids[i] && llabs(v) < (1LL << 53))
+        long long v = strtoll(it->name, &end, 10);
+        if (!errno && *end == '\0' && end != it->name && llabs(v) < (1LL << 53))
             cJSON_AddNumberToObject(e, "image_id", (double)v);
         else
-            cJSON_AddStringToObject(e, "image_id", r->ids[i]);
-        cJSON_AddStringToObject(e, "caption", r->captions[i]);
+            cJSON_AddStringToObject(e, "image_id", it->name);
+        cJSON_AddStringToObject(e, "caption", it->caption);
     }
     return list;
 }
 
-/* Captions the evaluated pictures again (with confidence and flags) and, with --outside,
- * the outside pictures, and explains them into r->x. */
-static int explain(const eval_args *a, eval_run *r, const xcap_model *m, const txt_dataset *ds,
-                   nn_error *err) {
+/* Explains the scored captions kept by on_caption into r->x; with --outside, captions the
+ * outside pictures first (with the same batches and decoding). */
+static int explain(const eval_args *a, eval_run *r, const xcap_model *m, nn_error *err) {
     eval_items_opts io = {(size_t)a->batch, xcap_default_params()};
     io.params.beam = (int)a->beam;
-    const char *const *scored = (const char *const *)r->captions;
-    int rc;
-    if (a->data) {
-        rc = eval_items_dataset(&r->items, m, ds, r->images, scored, r->total, &io, err);
-    } else {
-        vis_split split = VIS_SPLIT_VAL;
-        if (a->split) vis_split_parse(a->split, &split, NULL);
-        rc = eval_items_scenes(&r->items, m, (int)split, a->seed, scored, r->total, &io, err);
-    }
-    if (rc == 0 && a->outside) rc = eval_items_folder(&r->outside, m, a->outside, &io, err);
+    int rc = 0;
+    if (a->outside) rc = eval_items_folder(&r->outside, m, a->outside, &io, err);
     if (rc == 0)
         rc = eval_explain_run(&r->x, &r->items, a->outside ? &r->outside : NULL, a->outside, err);
     r->explained = rc == 0;
@@ -364,12 +353,6 @@ static int run_eval(const eval_args *a, eval_run *r, nn_error *err) {
     if (cap_model_path(r->model, sizeof r->model, a->model, err) != 0) goto done;
     m = xcap_model_load_file(r->model, err);
     if (!m) goto done;
-    r->captions = calloc(r->total, sizeof *r->captions);
-    r->ids = calloc(r->total, sizeof *r->ids);
-    if (!r->captions || !r->ids) {
-        nn_fail(err, "out of memory for %zu captions", r->total);
-        goto done;
-    }
     cli_progress_start(&u.line, "eval", "img", (long)r->total);
     o.batch = (size_t)a->batch;
     o.params.beam = (int)a->beam;
@@ -388,11 +371,8 @@ static int run_eval(const eval_args *a, eval_run *r, nn_error *err) {
     }
     r->seconds = cli_now() - t0;
     cli_progress_end(&u.line);
-    if (rc == 0) {
-        t0 = cli_now();
-        rc = explain(a, r, m, &ds, err);
-        r->explain_seconds = cli_now() - t0;
-    }
+    if (rc == 0 && r->items_failed) rc = nn_fail(err, "%s", r->items_err.msg);
+    if (rc == 0) rc = explain(a, r, m, err);
 done:
     xcap_model_free(m);
     txt_dataset_free(&ds);
@@ -426,10 +406,6 @@ int cmd_eval(int argc, char **argv) {
         if (rc == 0 && a.predictions) rc = cli_write_json(a.predictions, predictions_json(r), &err);
     }
     if (rc != 0) fprintf(stderr, "xcap eval: %s\n", err.msg);
-    for (size_t i = 0; r->captions && i < r->total; i++) free(r->captions[i]);
-    for (size_t i = 0; r->ids && i < r->total; i++) free(r->ids[i]);
-    free(r->captions);
-    free(r->ids);
     eval_explain_free(&r->x);
     eval_items_free(&r->items);
     eval_items_free(&r->outside);

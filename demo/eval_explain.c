@@ -119,10 +119,6 @@ static void print_roc(FILE *f, const eval_roc *r, const char *label, const char 
 
 void eval_explain_print(FILE *f, const eval_explain *x, size_t examples) {
     const eval_items *in = x->in;
-    if (in->mismatched)
-        fprintf(f, "note         %zu of the %zu captions explained below differ from the scored "
-                   "ones (the explanation captions the pictures again, and draws them differently)\n",
-                in->mismatched, in->n);
     fprintf(f, "flagged      %zu cut without <eos>, %zu repeating  (of %zu)\n", x->cut, x->repeats,
             in->n);
     if (x->wrong == 0) {
@@ -217,7 +213,6 @@ int eval_explain_json(cJSON *o, const eval_explain *x) {
     cJSON_AddNumberToObject(flags, "captions", (double)x->in->n);
     cJSON_AddNumberToObject(flags, "cut", (double)x->cut);
     cJSON_AddNumberToObject(flags, "repeats", (double)x->repeats);
-    cJSON_AddNumberToObject(flags, "differ_from_scored", (double)x->in->mismatched);
     cJSON_AddNumberToObject(errors, "wrong", (double)x->wrong);
     cJSON_AddNumberToObject(errors, "no_grammar", (double)x->no_grammar);
     cJSON *kinds = cJSON_AddObjectToObject(errors, "kinds");

@@ -1,25 +1,19 @@
-/* eval_items.h — the captions `xcap eval` explains: every evaluated picture captioned with
- * its flags and confidence (model/xcap.h), next to its references; and the pictures of a
- * folder that is not of the world (--outside).
+/* eval_items.h — the captions `xcap eval` explains: every scored picture with its caption,
+ * flags and confidence (model/xcap.h) next to its references, collected from the scoring
+ * pass's caption callback (model/eval_dataset.h) with eval_items_add; and the pictures of a
+ * folder that is not of the world (--outside), captioned here because they are not scored.
  *
- * model/eval_dataset.c scores the captions but hands over only their text, so the
- * explanation captions the same pictures once more with the public API, in the same
- * batches and with the same decoding; eval_items_* count the captions that come out
- * different from the scored ones (0 while both draw the same pictures), and the
- * explanation is about its own captions either way.
- *
- * Ownership: eval_items_* fill an eval_items that eval_items_free releases. */
+ * Ownership: an eval_items starts zeroed ({0}); eval_items_add copies everything it is
+ * handed into it, eval_items_folder fills it, and eval_items_free releases it. */
 #ifndef XCAP_DEMO_EVAL_ITEMS_H
 #define XCAP_DEMO_EVAL_ITEMS_H
 
 #include <stddef.h>
-#include <stdint.h>
 
 #include "model/xcap.h"
 #include "nn/error.h"
-#include "text/dataset.h"
 
-/* One captioned picture. */
+/* One captioned picture; its strings are owned by the eval_items that holds it. */
 typedef struct {
     size_t index;        /* dataset item, scene or file number */
     char *name;          /* its image id, scene number or file path */
@@ -31,33 +25,29 @@ typedef struct {
 } eval_item;
 
 typedef struct {
-    eval_item *items;
-    size_t n;
-    size_t mismatched;   /* captions unlike the scored caption of the same picture */
+    eval_item *items;    /* [n], in the order they were added */
+    size_t n, cap;       /* cap: room allocated (eval_items_add grows it) */
 } eval_items;
 
-/* How to caption: images per batch and decoding. */
+/* How to caption the --outside pictures: images per batch and decoding. */
 typedef struct {
     size_t batch;
     xcap_params params;
 } eval_items_opts;
 
-/* Captions scenes i (0 <= i < count, those with scored[i] != NULL) of split with seeds
- * vis_scene_seed(seed, i), drawn as model/eval_dataset.c draws them. */
-int eval_items_scenes(eval_items *out, const xcap_model *m, int split, uint64_t seed,
-                      const char *const *scored, size_t count, const eval_items_opts *o,
-                      nn_error *err);
+/* Appends picture `index` called `name` with copies of cap's text, flags and confidence and
+ * of its n_refs references (refs may be NULL when n_refs is 0); nothing is borrowed.
+ * 0, or -1 with a message when out of memory (out keeps the items added before). */
+int eval_items_add(eval_items *out, size_t index, const char *name, const xcap_caption *cap,
+                   const char *const *refs, size_t n_refs, nn_error *err);
 
-/* Captions dataset items i (0 <= i < count, those with scored[i] != NULL) from image_dir. */
-int eval_items_dataset(eval_items *out, const xcap_model *m, const txt_dataset *ds,
-                       const char *image_dir, const char *const *scored, size_t count,
-                       const eval_items_opts *o, nn_error *err);
-
-/* Captions every image file (png, jpg, jpeg, bmp, tga, gif) of folder dir, sorted by name;
- * an unreadable file, or a folder without images, fails with "path: reason". */
+/* Captions every image file (png, jpg, jpeg, bmp, tga, gif) of folder dir, sorted by name,
+ * into a zeroed out; an unreadable file, or a folder without images, fails with
+ * "path: reason". */
 int eval_items_folder(eval_items *out, const xcap_model *m, const char *dir,
                       const eval_items_opts *o, nn_error *err);
 
-void eval_items_free(eval_items *it);
+/* Releases what out holds and zeroes it. */
+void eval_items_free(eval_items *out);
 
 #endif

@@ -92,13 +92,14 @@ static int caption_batch(eval_corpus *c, xcap_context *ctx, const eval_input *in
     if (xcap_caption_batch(ctx, b->rgb, b->w, b->h, n, &o->params, b->caps) != 0)
         return nn_fail(err, "%s", xcap_context_error(ctx));
     for (size_t j = 0; j < n; j++) {
+        if (o->on_caption)
+            o->on_caption(o->user, b->index[j], in[j].id, &b->caps[j], in[j].refs, in[j].n_refs);
         size_t k = c->kept++;
         c->hyps[k] = b->caps[j].text;  /* taken over */
         b->caps[j].text = NULL;
         xcap_caption_free(&b->caps[j]);
         c->items[k] = (txt_eval_item){c->hyps[k], in[j].refs, in[j].n_refs};
         c->objects[k] = in[j].objects;
-        if (o->on_caption) o->on_caption(o->user, b->index[j], in[j].id, c->hyps[k]);
     }
     return 0;
 }

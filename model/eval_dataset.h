@@ -33,9 +33,13 @@ typedef struct {
 
 /* Called after each batch: items done (captioned or skipped) out of total. */
 typedef void (*xcap_eval_progress_fn)(void *user, size_t done, size_t total);
-/* Called for every captioned item: its index (dataset item or scene), id, and caption. */
+/* Called for every scored item, in index order: its index (dataset item or scene), id, the
+ * whole caption (text, words, probabilities, flags, confidence, maps) and the item's
+ * references. Everything it is handed is borrowed and valid only during the call: copy what
+ * must outlive it. It cannot stop the evaluation; a callback that fails keeps that in user. */
 typedef void (*xcap_eval_caption_fn)(void *user, size_t index, const char *id,
-                                     const char *caption);
+                                     const xcap_caption *cap, const char *const *refs,
+                                     size_t n_refs);
 
 typedef struct {
     size_t batch;                    /* images per forward pass */

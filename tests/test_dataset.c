@@ -441,6 +441,7 @@ typedef struct {
     size_t calls, last_done, total;
     int seen[64];
     char *caption[64];
+    const txt_dataset *ds;  /* the evaluated set: the references handed over are its */
 } seen_log;
 
 static void log_progress(void *user, size_t done, size_t total) {
@@ -451,15 +452,32 @@ static void log_progress(void *user, size_t done, size_t total) {
     l->calls++;
 }
 
-static void log_caption(void *user, size_t index, const char *id, const char *caption) {
+/* Checks what the caption callback hands over: the whole caption of item `index` (text =
+ * its words, a confidence that is its least probability) and that item's references. */
+static void log_caption(void *user, size_t index, const char *id, const xcap_caption *cap,
+                        const char *const *refs, size_t n_refs) {
     seen_log *l = user;
-    assert_true(index < 64);
+    assert_true(index < 64 && index < l->ds->n_items);
     char want[32];
     snprintf(want, sizeof want, "%zu", index);
     assert_string_equal(id, want);  /* exported ids equal the scene index */
+    const txt_ds_item *it = &l->ds->items[index];
+    assert_int_equal(n_refs, it->n_captions);
+    for (size_t r = 0; r < n_refs; r++) assert_string_equal(refs[r], it->captions[r].text);
+    assert_non_null(cap->text);
+    char joined[512] = "";
+    float least = cap->complete ? cap->eos_prob : 0.0f;
+    for (size_t w = 0; w < cap->n_words; w++) {
+        if (w) strcat(joined, " ");
+        assert_true(strlen(joined) + strlen(cap->words[w]) < sizeof joined);
+        strcat(joined, cap->words[w]);
+        if (cap->complete && cap->probs[w] < least) least = cap->probs[w];
+    }
+    assert_string_equal(cap->text, joined);
+    assert_true(cap->confidence == least);
     l->seen[index]++;
     free(l->caption[index]);
-    l->caption[index] = strdup(caption);
+    l->caption[index] = strdup(cap->text);
 }
 
 static void log_free(seen_log *l) {
@@ -472,6 +490,7 @@ static void test_eval_dataset_figures(void **state) {
     char *dir = export_and_load(&ds, 8, 3);
     xcap_model *m = fixture_model();
     seen_log log = {0};
+    log.ds = &ds;
     xcap_eval_opts o = xcap_eval_default_opts();
     o.batch = 3;
     o.progress = log_progress;

@@ -236,14 +236,39 @@ static void test_flags_follow_library(void **state) {
     check_flags_follow_library(fx, fx->shipped, 0);
 }
 
-/* Fails unless the explanation object of an `xcap eval --json` is whole and consistent. */
-static void check_explanation(const cJSON *o, size_t count, int outside) {
+/* Fails unless every wrong caption of the explanation is, under its id, the caption that
+ * --predictions wrote for that picture: the explained captions are the scored ones. */
+static void check_explained_are_scored(const cJSON *errors, const cJSON *predictions) {
+    assert_true(cJSON_IsArray(predictions));
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(errors, "captions")) {
+        const char *id = cJSON_GetObjectItem(e, "id")->valuestring;
+        const char *caption = cJSON_GetObjectItem(e, "caption")->valuestring;
+        int found = 0;
+        const cJSON *p;
+        cJSON_ArrayForEach(p, predictions) {
+            const cJSON *pid = cJSON_GetObjectItem(p, "image_id");
+            char text[64];
+            if (cJSON_IsNumber(pid)) snprintf(text, sizeof text, "%.0f", pid->valuedouble);
+            else snprintf(text, sizeof text, "%s", pid->valuestring);
+            if (strcmp(text, id) != 0) continue;
+            assert_string_equal(cJSON_GetObjectItem(p, "caption")->valuestring, caption);
+            found++;
+        }
+        if (found != 1) fail_msg("picture %s: %d predictions", id, found);
+    }
+}
+
+/* Fails unless the explanation object of an `xcap eval --json` is whole and consistent, and
+ * about the captions in predictions (the --predictions output). */
+static void check_explanation(const cJSON *o, const cJSON *predictions, size_t count,
+                              int outside) {
     assert_int_equal(cJSON_GetObjectItem(o, "count")->valuedouble, (double)count);
     const cJSON *flags = cJSON_GetObjectItem(o, "flags");
     assert_non_null(flags);
     assert_int_equal(cJSON_GetObjectItem(flags, "captions")->valuedouble, (double)count);
-    /* the explained captions are the scored ones */
-    assert_int_equal(cJSON_GetObjectItem(flags, "differ_from_scored")->valuedouble, 0);
+    assert_int_equal(cJSON_GetArraySize(predictions), (int)count);
+    check_explained_are_scored(cJSON_GetObjectItem(o, "errors"), predictions);
     const cJSON *errors = cJSON_GetObjectItem(o, "errors");
     double wrong = cJSON_GetObjectItem(errors, "wrong")->valuedouble;
     double exact = cJSON_GetObjectItem(o, "exact")->valuedouble;
@@ -291,19 +316,22 @@ static void check_explanation(const cJSON *o, size_t count, int outside) {
 static void test_eval_explains(void **state) {
     fixture *fx = *state;
     const char *outside = source_path(OUTSIDE);
-    char json[4200];
+    char json[4200], pred[4200];
     snprintf(json, sizeof json, "%s/eval.json", fx->tmp);
+    snprintf(pred, sizeof pred, "%s/eval-pred.json", fx->tmp);
     const char *args[] = {"--model", fx->shipped, "--split", "heldout", "--count", "60",
-                          "--outside", outside, "--json", json, "--examples", "2", NULL};
+                          "--outside", outside, "--json", json, "--predictions", pred,
+                          "--examples", "2", NULL};
     run_result r = run_xcap("eval", args);
     if (r.code != 0) fail_msg("eval failed: %s", r.err);
     const char *want[] = {"flagged      ", "confidence   the least probability",
                           "right vs wrong", "outside      ", "in-world vs outside AUROC "};
     for (size_t i = 0; i < sizeof want / sizeof *want; i++)
         if (!strstr(r.out, want[i])) fail_msg("no '%s' in:\n%s", want[i], r.out);
-    assert_null(strstr(r.out, "differ from the scored"));
-    cJSON *doc = read_json(json);
-    check_explanation(doc, 60, 1);
+    assert_null(strstr(r.out, "again"));  /* one captioning pass, one time */
+    cJSON *doc = read_json(json), *preds = read_json(pred);
+    check_explanation(doc, preds, 60, 1);
+    cJSON_Delete(preds);
     /* the text's kind lines are the JSON's counts */
     const cJSON *errors = cJSON_GetObjectItem(doc, "errors");
     if (cJSON_GetObjectItem(errors, "wrong")->valuedouble > 0) {
@@ -328,12 +356,16 @@ static void test_eval_dataset(void **state) {
     assert_int_equal(r.code, 0);
     run_free(&r);
     snprintf(data, sizeof data, "%s/captions.json", dir);
-    const char *args[] = {"--model", fx->shipped, "--data", data, "--json", "-", NULL};
+    char pred[4300];
+    snprintf(pred, sizeof pred, "%s/pred.json", dir);
+    const char *args[] = {"--model", fx->shipped, "--data", data, "--json", "-",
+                          "--predictions", pred, NULL};
     r = run_xcap("eval", args);
     if (r.code != 0) fail_msg("eval failed: %s", r.err);
-    cJSON *doc = cJSON_Parse(r.out);
+    cJSON *doc = cJSON_Parse(r.out), *preds = read_json(pred);
     assert_non_null(doc);
-    check_explanation(doc, 12, 0);
+    check_explanation(doc, preds, 12, 0);
+    cJSON_Delete(preds);
     cJSON_Delete(doc);
     run_free(&r);
 
