@@ -180,11 +180,12 @@ int cap_html_add(cap_html *h, const char *file, const char *folder, const xcap_c
     }
     if (cap->n_words == 0) sb_put(b, "<span class=\"empty\">(empty caption)</span>");
     sb_put(b, "</p>\n");
-    char msgs[2][CAP_FLAG_MSG];
-    size_t n_msgs = cap_flag_messages(msgs, cap);
+    char msgs[CAP_FLAG_MAX][CAP_FLAG_MSG];
+    cap_flag which[CAP_FLAG_MAX];
+    size_t n_msgs = cap_flag_messages(msgs, which, cap);
     if (n_msgs) sb_put(b, "<p class=\"flags\">");
     for (size_t i = 0; i < n_msgs; i++) {
-        sb_printf(b, "<span class=\"badge\" data-flag=\"%s\">", i == 0 && !cap->complete ? "cut" : "repeats");
+        sb_printf(b, "<span class=\"badge\" data-flag=\"%s\">", cap_flag_names[which[i]]);
         sb_esc(b, msgs[i]);
         sb_put(b, "</span>");
     }

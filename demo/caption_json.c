@@ -70,8 +70,8 @@ static int add_text(cJSON *o, const char *key, const char *s) {
 
 /* o["warnings"] = the messages of the caption's flags ([] when clean); 0 when out of memory. */
 static int add_warnings(cJSON *o, const xcap_caption *cap) {
-    char msgs[2][CAP_FLAG_MSG];
-    size_t n = cap_flag_messages(msgs, cap);
+    char msgs[CAP_FLAG_MAX][CAP_FLAG_MSG];
+    size_t n = cap_flag_messages(msgs, NULL, cap);
     cJSON *list = cJSON_AddArrayToObject(o, "warnings");
     for (size_t i = 0; list && i < n; i++) {
         cJSON *m = text_json(msgs[i]);
@@ -153,6 +153,8 @@ cJSON *cap_json_image(const char *file, const xcap_caption *cap, const float *se
              cJSON_AddNumberToObject(o, "confidence", round6(cap->confidence)) &&
              cJSON_AddBoolToObject(o, "complete", cap->complete) &&
              cJSON_AddBoolToObject(o, "repeats", cap->repeats) &&
+             (cap->grammatical < 0 ? cJSON_AddNullToObject(o, "grammatical") != NULL
+                                   : cJSON_AddBoolToObject(o, "grammatical", cap->grammatical) != NULL) &&
              add_warnings(o, cap) &&
              (!overlays || add_text(o, "overlays", overlays)) &&
              (words = cJSON_AddArrayToObject(o, "words"));

@@ -34,11 +34,13 @@ static const char usage_text[] =
     "return in the path is written \\\\, \\t, \\n or \\r). A folder is read for png, jpg,\n"
     "jpeg, bmp, tga and gif files (any case), sorted by name.\n"
     "\n"
-    "A caption that is cut at the token limit (no <eos>) or repeats a run of words at once\n"
-    "('large large', 'red square red square') gets one more tab-separated field, 'cut',\n"
-    "'repeats' or 'cut,repeats' (after the lone caption too), a warning line on stderr\n"
-    "('xcap caption: warning: PATH: ...'), \"complete\": false / \"repeats\": true in the\n"
-    "JSON and a badge in the HTML viewer. Every caption also has a confidence (JSON, HTML):\n"
+    "A caption that is cut at the token limit (no <eos>), repeats a run of words at once\n"
+    "('large large', 'red square red square') or, with a shapes-world model, ends but is\n"
+    "not a sentence of its grammar ('a large white') gets one more tab-separated field:\n"
+    "'cut', 'repeats', 'ill-formed' or several joined by commas (after the lone caption\n"
+    "too), a warning line on stderr ('xcap caption: warning: PATH: ...'), \"complete\":\n"
+    "false / \"repeats\": true / \"grammatical\": false in the JSON and a badge in the HTML\n"
+    "viewer. Every caption also has a confidence (JSON, HTML):\n"
     "the smallest probability of any of its words or its <eos>, 0 when cut; low ones are\n"
     "often wrong (`xcap eval` measures where to draw the line; docs/honest-output.md).\n"
     "\n"
@@ -389,8 +391,8 @@ static void print_path_escaped(const char *path) {
 
 /* Prints "xcap caption: warning: PATH: <what is wrong>" for a flagged caption. */
 static void warn_flags(caption_run *r, const char *path, const xcap_caption *cap) {
-    char msgs[2][CAP_FLAG_MSG], shown[1024];
-    size_t n = cap_flag_messages(msgs, cap);
+    char msgs[CAP_FLAG_MAX][CAP_FLAG_MSG], shown[1024];
+    size_t n = cap_flag_messages(msgs, NULL, cap);
     clear_progress(r);
     fflush(stdout);
     fprintf(stderr, "xcap caption: warning: %s: %s%s%s\n", nn_show(shown, sizeof shown, path),

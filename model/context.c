@@ -10,6 +10,7 @@
 #include "nn/blas_core.h"
 #include "nn/ops.h"
 #include "text/caption_check.h"
+#include "text/shapes_grammar.h"
 #include "text/generate.h"
 #include "vision/image.h"
 
@@ -162,6 +163,12 @@ static int fill_caption(xcap_context *c, xcap_caption *out, const txt_gen_result
     out->repeat_at = chk.repeat_at;
     out->repeat_len = chk.repeat_len;
     out->confidence = chk.confidence;
+    out->grammatical = -1;
+    if (txt_shapes_vocab_is_world((const char *const *)m->vocab.words, m->vocab.size)) {
+        txt_shapes_caption parsed;
+        nn_error why;
+        out->grammatical = txt_shapes_parse(&parsed, out->text, &why) == 0;
+    }
     out->layers = L;
     out->heads = H;
     out->grid_w = xcap_config_grid_w(&m->cfg);

@@ -52,6 +52,9 @@ typedef struct {
     size_t repeat_at, repeat_len;  /* the first such run: words [at, at + len), then again */
     float confidence;    /* the smallest probability of any of its tokens, <eos> included;
                             0 when cut. Low (or flagged) captions are often wrong */
+    int grammatical;     /* 1: a sentence of the shapes world's grammar; 0: not (e.g. "",
+                            "a large white"); -1: the model's vocabulary is not the shapes
+                            world's, so there is no grammar to check */
     size_t layers, heads, grid_w, grid_h;
     float *maps;         /* [n_words][layers][heads][grid_h][grid_w]: cross-attention of
                             each word (row r, column c covers the image's r-th band of

@@ -193,10 +193,13 @@ static void check_flags_follow_library(const fixture *fx, const char *model, int
         assert_string_equal(cJSON_GetObjectItem(im, "caption")->valuestring, cap->text);
         assert_int_equal(cJSON_IsTrue(cJSON_GetObjectItem(im, "complete")), cap->complete);
         assert_int_equal(cJSON_IsTrue(cJSON_GetObjectItem(im, "repeats")), cap->repeats);
+        const cJSON *gram = cJSON_GetObjectItem(im, "grammatical");
+        if (cap->grammatical < 0) assert_true(cJSON_IsNull(gram));
+        else assert_int_equal(cJSON_IsTrue(gram), cap->grammatical);
         float conf = (float)cJSON_GetObjectItem(im, "confidence")->valuedouble;
         check_close(&conf, &cap->confidence, 1, 1e-5, 1e-5);
-        char msgs[2][CAP_FLAG_MSG];
-        size_t n = cap_flag_messages(msgs, cap);
+        char msgs[CAP_FLAG_MAX][CAP_FLAG_MSG];
+        size_t n = cap_flag_messages(msgs, NULL, cap);
         const cJSON *w = cJSON_GetObjectItem(im, "warnings");
         assert_int_equal((size_t)cJSON_GetArraySize(w), n);
         for (size_t k = 0; k < n; k++)
@@ -414,9 +417,48 @@ static void test_eval_bad_outside(void **state) {
     run_free(&r);
 }
 
+/* A finished caption outside the grammar is flagged "ill-formed" in every output; a cut one
+ * only "cut"; a model without the shapes world's vocabulary (grammatical -1) never. */
+static void test_ill_formed_flag(void **state) {
+    (void)state;
+    char *words[] = {"a", "large", "white"};
+    float probs[] = {1.0f, 0.9f, 0.8f};
+    xcap_caption cap;
+    memset(&cap, 0, sizeof cap);
+    cap.text = "a large white";
+    cap.n_words = 3;
+    cap.words = words;
+    cap.probs = probs;
+    cap.complete = 1;
+    cap.grammatical = 0;
+    char field[32], msgs[CAP_FLAG_MAX][CAP_FLAG_MSG];
+    cap_flag which[CAP_FLAG_MAX];
+    cap_flags_field(field, sizeof field, &cap);
+    assert_string_equal(field, "ill-formed");
+    assert_true(cap_flagged(&cap));
+    assert_int_equal(cap_flag_messages(msgs, which, &cap), 1);
+    assert_int_equal(which[0], CAP_FLAG_ILL_FORMED);
+    assert_string_equal(msgs[0], "not a sentence of the shapes world's grammar");
+    cap.complete = 0;
+    cap_flags_field(field, sizeof field, &cap);
+    assert_string_equal(field, "cut");
+    cap.complete = 1;
+    cap.grammatical = -1;
+    cap_flags_field(field, sizeof field, &cap);
+    assert_string_equal(field, "");
+    assert_false(cap_flagged(&cap));
+    cap.grammatical = 1;
+    cap.repeats = 1;
+    cap.repeat_at = 1;
+    cap.repeat_len = 1;
+    cap_flags_field(field, sizeof field, &cap);
+    assert_string_equal(field, "repeats");
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cut_is_marked),
+        cmocka_unit_test(test_ill_formed_flag),
         cmocka_unit_test(test_flags_follow_library),
         cmocka_unit_test(test_eval_explains),
         cmocka_unit_test(test_eval_dataset),

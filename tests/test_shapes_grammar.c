@@ -165,6 +165,23 @@ static void test_world_captions_parse(void **state) {
     vis_scene_free(&sc);
 }
 
+/* A model's vocabulary is the shapes world's only when it holds every shape word and no
+ * word outside the grammar (specials aside). */
+static void test_vocab_is_world(void **state) {
+    (void)state;
+    const char *world[] = {"<pad>", "<bos>", "<eos>", "<unk>", "a", "small", "large", "red",
+                           "green", "blue", "yellow", "purple", "orange", "white", "cyan",
+                           "circle", "square", "triangle", "diamond", "star", "cross", ",",
+                           "and", "left", "right", "of", "above", "below"};
+    size_t n = sizeof world / sizeof *world;
+    assert_int_equal(txt_shapes_vocab_is_world(world, n), 1);
+    assert_int_equal(txt_shapes_vocab_is_world(world, n - 10), 0);  /* shapes missing */
+    const char *other[] = {"<pad>", "a", "circle", "square", "triangle", "diamond", "star",
+                           "cross", "dog"};
+    assert_int_equal(txt_shapes_vocab_is_world(other, 9), 0);       /* a word of no grammar */
+    assert_int_equal(txt_shapes_vocab_is_world(other, 8), 1);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_one_object),
@@ -173,6 +190,7 @@ int main(void) {
         cmocka_unit_test(test_ill_formed),
         cmocka_unit_test(test_word_lists_match_world),
         cmocka_unit_test(test_world_captions_parse),
+        cmocka_unit_test(test_vocab_is_world),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -114,6 +114,31 @@ static int parse_caption(txt_shapes_caption *out, const char *caption, nn_error 
     return 0;
 }
 
+/* 1 when w is one of the n words of list. */
+static int in_list(const char *w, const char *const *list, size_t n) {
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(w, list[i]) == 0) return 1;
+    return 0;
+}
+
+int txt_shapes_vocab_is_world(const char *const *words, size_t n) {
+    static const char *const glue[] = {"a", ",", "and", "left", "right", "of", "above", "below"};
+    size_t shapes = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *w = words[i];
+        if (w[0] == '<') continue;
+        if (in_list(w, txt_shapes_shape_words, TXT_SHAPES_SHAPES)) {
+            shapes++;
+            continue;
+        }
+        if (!in_list(w, txt_shapes_size_words, TXT_SHAPES_SIZES) &&
+            !in_list(w, txt_shapes_colour_words, TXT_SHAPES_COLOURS) &&
+            !in_list(w, glue, sizeof glue / sizeof *glue))
+            return 0;
+    }
+    return shapes == TXT_SHAPES_SHAPES;
+}
+
 int txt_shapes_parse(txt_shapes_caption *out, const char *caption, nn_error *err) {
     memset(out, 0, sizeof *out);
     out->rel = TXT_REL_NONE;

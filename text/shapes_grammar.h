@@ -47,6 +47,11 @@ extern const char *const txt_shapes_rel_words[TXT_REL_COUNT];  /* "left of", ...
  * expected a colour (red, green, ...)") or what is missing at the end. */
 int txt_shapes_parse(txt_shapes_caption *out, const char *caption, nn_error *err);
 
+/* 1 when a model's vocabulary (n words, ids in order) is the shapes world's: its shape words
+ * are all there and every word but the <...> specials belongs to the grammar. Captions of
+ * such a model can be parsed; others (a model trained on another dataset) cannot. */
+int txt_shapes_vocab_is_world(const char *const *words, size_t n);
+
 /* The relation that says the same with the objects swapped (left of <-> right of,
  * above <-> below); TXT_REL_NONE stays. */
 txt_shapes_rel txt_shapes_converse(txt_shapes_rel r);
