@@ -208,14 +208,6 @@ static void on_caption(void *user, size_t index, const char *id, const xcap_capt
         r->items_failed = 1;
 }
 
-/* The folder part of path ("." when it has none) into out. */
-static void dir_of(char *out, size_t cap, const char *path) {
-    const char *slash = strrchr(path, '/');
-    if (!slash) snprintf(out, cap, ".");
-    else if (slash == path) snprintf(out, cap, "/");
-    else snprintf(out, cap, "%.*s", (int)(slash - path), path);
-}
-
 /* Prints the figures as a small table on f. */
 static void print_table(FILE *f, const eval_args *a, const eval_run *r) {
     const xcap_eval_result *s = &r->rep.scores;
@@ -334,7 +326,7 @@ static int run_eval(const eval_args *a, eval_run *r, nn_error *err) {
         dopts.split = a->split;
         if (txt_dataset_load(&ds, a->data, &dopts, err) != 0) return -1;
         if (a->images) snprintf(r->images, sizeof r->images, "%s", a->images);
-        else dir_of(r->images, sizeof r->images, a->data);
+        else cli_dir_of(r->images, sizeof r->images, a->data);
         r->total = a->have_count && (size_t)a->count < ds.n_items ? (size_t)a->count : ds.n_items;
     } else {
         r->total = (size_t)a->count;
