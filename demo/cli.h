@@ -34,6 +34,13 @@ int cli_write_json(const char *path, struct cJSON *node, nn_error *err);
 /* The folder part of path into out[cap]: "." when it has none, "/" for a file in the root. */
 void cli_dir_of(char *out, size_t cap, const char *path);
 
+/* 1 when name ends in an image extension xcap reads (png, jpg, jpeg, bmp, tga, gif; any
+ * case): how a folder given to `caption` or `eval --outside` is read. */
+int cli_is_image_name(const char *name);
+
+/* qsort order of two C strings (an array of char *), for listing a folder by name. */
+int cli_cmp_str(const void *a, const void *b);
+
 /* Seconds since an arbitrary start (monotonic). */
 double cli_now(void);
 

@@ -274,21 +274,6 @@ static int add_item(caption_run *r, const char *path) {
     return 0;
 }
 
-/* Whether name ends in an image extension we read (png, jpg, jpeg, bmp, tga, gif; any case). */
-static int is_image_name(const char *name) {
-    static const char *const ext[] = {"png", "jpg", "jpeg", "bmp", "tga", "gif"};
-    const char *dot = strrchr(name, '.');
-    if (!dot || dot == name) return 0;
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
-        if (strcasecmp(dot + 1, ext[i]) == 0) return 1;
-    return 0;
-}
-
-/* qsort comparison of two strings. */
-static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 /* Adds the image files of folder dir, sorted by name. Reports and returns -1 on failure. */
 static int add_folder(caption_run *r, const char *dir) {
     DIR *d = opendir(dir);
@@ -301,7 +286,7 @@ static int add_folder(caption_run *r, const char *dir) {
     int rc = 0;
     struct dirent *e;
     while ((e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || !is_image_name(e->d_name)) continue;
+        if (e->d_name[0] == '.' || !cli_is_image_name(e->d_name)) continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             char **grown = realloc(names, cap * sizeof *names);
@@ -318,7 +303,7 @@ static int add_folder(caption_run *r, const char *dir) {
         n++;
     }
     closedir(d);
-    if (rc == 0 && n) qsort(names, n, sizeof *names, cmp_str);
+    if (rc == 0 && n) qsort(names, n, sizeof *names, cli_cmp_str);
     size_t dl = strlen(dir);
     int slash = dl > 0 && dir[dl - 1] == '/';
     size_t added = 0;

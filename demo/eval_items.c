@@ -8,6 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "demo/cli.h"
 #include "vision/image.h"
 
 #define PATH_CAP 4096
@@ -126,21 +127,6 @@ done:
     return rc;
 }
 
-/* Whether name ends in an image extension (png, jpg, jpeg, bmp, tga, gif; any case). */
-static int is_image_name(const char *name) {
-    static const char *const ext[] = {"png", "jpg", "jpeg", "bmp", "tga", "gif"};
-    const char *dot = strrchr(name, '.');
-    if (!dot || dot == name) return 0;
-    for (size_t i = 0; i < sizeof ext / sizeof ext[0]; i++)
-        if (strcasecmp(dot + 1, ext[i]) == 0) return 1;
-    return 0;
-}
-
-/* qsort order of two strings. */
-static int cmp_str(const void *a, const void *b) {
-    return strcmp(*(const char *const *)a, *(const char *const *)b);
-}
-
 int eval_items_folder(eval_items *out, const xcap_model *m, const char *dir,
                       const eval_items_opts *o, nn_error *err) {
     memset(out, 0, sizeof *out);
@@ -151,7 +137,7 @@ int eval_items_folder(eval_items *out, const xcap_model *m, const char *dir,
     int rc = 0;
     struct dirent *e;
     while (rc == 0 && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.' || !is_image_name(e->d_name)) continue;
+        if (e->d_name[0] == '.' || !cli_is_image_name(e->d_name)) continue;
         if (n == cap) {
             cap = cap ? 2 * cap : 64;
             char **grown = realloc(names, cap * sizeof *names);
@@ -164,7 +150,7 @@ int eval_items_folder(eval_items *out, const xcap_model *m, const char *dir,
     if (rc != 0) nn_fail(err, "%s: out of memory listing the folder", dir);
     else if (n == 0) rc = nn_fail(err, "%s: no images (png, jpg, jpeg, bmp, tga, gif) in this folder", dir);
     if (rc == 0) {
-        qsort(names, n, sizeof *names, cmp_str);
+        qsort(names, n, sizeof *names, cli_cmp_str);
         rc = caption_files(out, m, dir, names, n, o, err);
         if (rc != 0) eval_items_free(out);
     }
