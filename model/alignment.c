@@ -395,13 +395,8 @@ int xcap_align_scenes(xcap_align_report *rep, const xcap_model *m, int split, ui
         size_t n = 0;
         for (; rc == 0 && n < batch && next + n < count; n++) {
             vis_scene *s = &w.scenes[n];
-            uint64_t scene_seed = vis_scene_seed(seed, next + n);
-            vis_recipe recipe = vis_recipe_default();
-            int cw, ch;  /* a random canvas, as in `xcap eval` */
-            vis_canvas_sample(&cw, &ch, &recipe, scene_seed, (int)m->cfg.image_w,
-                              (int)m->cfg.image_h);
-            rc = vis_scene_generate_with(s, scene_seed, (vis_split)split, cw, ch, 0, &recipe, 1,
-                                         err);
+            rc = vis_scene_generate_on_canvas(s, vis_scene_seed(seed, next + n), (vis_split)split,
+                                              (int)m->cfg.image_w, (int)m->cfg.image_h, 0, err);
             w.rgb[n] = s->rgb;
             w.w[n] = s->width;
             w.h[n] = s->height;

@@ -250,11 +250,9 @@ typedef struct {
 static int scenes_fetch(void *user, size_t i, size_t slot, eval_input *in, nn_error *err) {
     scenes_src *s = user;
     vis_scene *sc = &s->scenes[slot];
-    uint64_t seed = vis_scene_seed(s->seed, i);
-    vis_recipe recipe = vis_recipe_default();
-    int cw, ch;  /* a random canvas, resized to the input as any picture is */
-    vis_canvas_sample(&cw, &ch, &recipe, seed, (int)s->m->cfg.image_w, (int)s->m->cfg.image_h);
-    if (vis_scene_generate_with(sc, seed, s->split, cw, ch, 0, &recipe, 1, err) != 0) return -1;
+    if (vis_scene_generate_on_canvas(sc, vis_scene_seed(s->seed, i), s->split,
+                                     (int)s->m->cfg.image_w, (int)s->m->cfg.image_h, 0, err) != 0)
+        return -1;
     for (int k = 0; k < sc->n_captions; k++) {
         memcpy(s->refs[i][k], sc->captions[k].text, VIS_CAPTION_MAX_CHARS);
         s->ref_ptrs[i][k] = s->refs[i][k];

@@ -137,10 +137,19 @@ static void fill_align_rows(xcap_batch *b, size_t i, const vis_scene *s, const v
     size_t T = b->t, N = xcap_config_patches(cfg);
     float *rows = b->align_rows + i * T * N;
     memset(rows, 0, T * N * sizeof *rows);
-    for (int j = 0; j < cap->n_words && (size_t)j < T - 1; j++)
-        if (cap->kind[j] != VIS_WORD_OTHER && cap->object[j] >= 0)
-            vis_object_fit_share(rows + (size_t)j * N, s, cap->object[j], fit, (int)cfg->image_w,
-                                 (int)cfg->image_h, (int)cfg->patch);
+    const float *done[VIS_MAX_OBJECTS] = {NULL};  /* the row holding each object's share */
+    for (int j = 0; j < cap->n_words && (size_t)j < T - 1; j++) {
+        int o = cap->object[j];
+        if (cap->kind[j] == VIS_WORD_OTHER || o < 0) continue;
+        float *row = rows + (size_t)j * N;
+        if (done[o]) {  /* an object's size, colour and shape words share one target */
+            memcpy(row, done[o], N * sizeof *row);
+            continue;
+        }
+        vis_object_fit_share(row, s, o, fit, (int)cfg->image_w, (int)cfg->image_h,
+                             (int)cfg->patch);
+        done[o] = row;
+    }
 }
 
 void xcap_trainer_free(xcap_trainer *t) {

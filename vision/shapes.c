@@ -66,23 +66,6 @@ void vis_object_mask(unsigned char *mask, const vis_scene *s, int index) {
                 (unsigned char)vis_object_contains(o, (float)x + 0.5f, (float)y + 0.5f);
 }
 
-void vis_object_patch_share(float *out, const vis_scene *s, int index, int patch) {
-    const vis_object *o = &s->objects[index];
-    int gw = s->width / patch, gh = s->height / patch;
-    memset(out, 0, (size_t)gw * (size_t)gh * sizeof *out);
-    float total = 0.0f;
-    for (int y = o->y0; y < o->y1; y++)
-        for (int x = o->x0; x < o->x1; x++) {
-            int r = y / patch, c = x / patch;
-            if (r >= gh || c >= gw || !vis_object_contains(o, (float)x + 0.5f, (float)y + 0.5f))
-                continue;
-            out[r * gw + c] += 1.0f;
-            total += 1.0f;
-        }
-    if (total > 0.0f)
-        for (int i = 0; i < gw * gh; i++) out[i] /= total;
-}
-
 vis_word_kind vis_word_classify(const char *word, int *value) {
     for (int i = 0; i < VIS_SIZE_COUNT; i++)
         if (strcmp(word, vis_size_names[i]) == 0) {
@@ -306,6 +289,14 @@ int vis_scene_generate_with(vis_scene *s, uint64_t seed, vis_split split, int wi
     if (!draw) return 0;
     vis_fit identity = vis_fit_make(width, height, width, height, 0, NULL);
     return vis_scene_render(s->rgb, width, height, s, &identity, err);
+}
+
+int vis_scene_generate_on_canvas(vis_scene *s, uint64_t seed, vis_split split, int model_w,
+                                 int model_h, int n_objects, nn_error *err) {
+    vis_recipe recipe = vis_recipe_default();
+    int w, h;
+    vis_canvas_sample(&w, &h, &recipe, seed, model_w, model_h);
+    return vis_scene_generate_with(s, seed, split, w, h, n_objects, &recipe, 1, err);
 }
 
 void vis_scene_free(vis_scene *s) {

@@ -203,6 +203,12 @@ int vis_scene_generate(vis_scene *s, uint64_t seed, vis_split split, int width, 
 int vis_scene_generate_with(vis_scene *s, uint64_t seed, vis_split split, int width, int height,
                             int n_objects, const vis_recipe *recipe, int draw, nn_error *err);
 
+/* Generates scene `seed` with the default recipe on its own random canvas around
+ * model_w × model_h (vis_canvas_sample), pixels drawn: the pictures `xcap eval`, `xcap align`
+ * and `xcap scenes` (without --size) caption or write, fitted to the input like any file. */
+int vis_scene_generate_on_canvas(vis_scene *s, uint64_t seed, vis_split split, int model_w,
+                                 int model_h, int n_objects, nn_error *err);
+
 /* Draws scene s (geometry and look) into dst (dw × dh RGB) through fit: background, objects,
  * noise, blur and the JPEG round trip of s->look. A pure function of the scene. */
 int vis_scene_render(unsigned char *dst, int dw, int dh, const vis_scene *s, const vis_fit *fit,
@@ -223,13 +229,10 @@ int vis_object_contains(const vis_object *o, float x, float y);
  * 1 where the pixel centre is inside the shape, else 0. */
 void vis_object_mask(unsigned char *mask, const vis_scene *s, int index);
 
-/* The object's share of each patch: out[gw × gh] (gw = width / patch, gh = height / patch,
- * row-major) gets the number of mask pixels of objects[index] inside each patch, divided by
- * the object's mask pixels in all, so it sums to 1 (all zero when the mask is empty). */
-void vis_object_patch_share(float *out, const vis_scene *s, int index, int patch);
-
-/* The same on the patch grid of the picture that fit draws (dw × dh): an output pixel
- * counts when the canvas point under its centre lies inside the shape. */
+/* The object's share of each patch of the picture that fit draws (dw × dh): out[gw × gh]
+ * (gw = dw / patch, gh = dh / patch, row-major) gets the number of output pixels whose
+ * centre maps into objects[index]'s shape, divided by their number in all, so it sums to 1
+ * (all zero when none). With the identity fit these are the mask's pixels. */
 void vis_object_fit_share(float *out, const vis_scene *s, int index, const vis_fit *fit, int dw,
                           int dh, int patch);
 

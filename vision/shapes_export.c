@@ -206,10 +206,10 @@ static int emit(FILE *f, const char *sep, cJSON *item, int ok) {
  * around p's size, as `xcap eval` draws its scenes) when p->random_canvas is set. */
 static int export_scene(vis_scene *s, const vis_export_params *p, size_t i, nn_error *err) {
     uint64_t seed = vis_scene_seed(p->seed, i);
-    vis_recipe recipe = vis_recipe_default();
-    int w = p->width, h = p->height;
-    if (p->random_canvas) vis_canvas_sample(&w, &h, &recipe, seed, p->width, p->height);
-    return vis_scene_generate_with(s, seed, p->split, w, h, p->n_objects, &recipe, 1, err);
+    if (p->random_canvas)
+        return vis_scene_generate_on_canvas(s, seed, p->split, p->width, p->height, p->n_objects,
+                                            err);
+    return vis_scene_generate(s, seed, p->split, p->width, p->height, p->n_objects, err);
 }
 
 /* Streams captions.json into f: pass 1 writes the PNGs and image entries, pass 2 regenerates

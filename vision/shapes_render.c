@@ -146,13 +146,13 @@ static void cover_row(float *cov, const vis_object *o, const vis_fit *f, int Y, 
 }
 
 /* Blends object o into dst through fit f, row by row of its output box. */
-static int draw_object(unsigned char *dst, int dw, int dh, const vis_object *o, const vis_fit *f,
-                       int antialias) {
+static void draw_object(unsigned char *dst, int dw, int dh, const vis_object *o, const vis_fit *f,
+                        int antialias) {
     int X0, Y0, X1, Y1;
     output_box(&X0, &Y0, &X1, &Y1, o, f, dw, dh);
-    if (X1 <= X0 || Y1 <= Y0) return 0;
-    float *cov = malloc((size_t)(X1 - X0) * sizeof *cov);
-    if (!cov) return -1;
+    if (X1 <= X0 || Y1 <= Y0) return;
+    if (X1 - X0 > VIS_MAX_SIDE) X1 = X0 + VIS_MAX_SIDE;  /* pictures are at most this wide */
+    float cov[VIS_MAX_SIDE];
     for (int Y = Y0; Y < Y1; Y++) {
         memset(cov, 0, (size_t)(X1 - X0) * sizeof *cov);
         cover_row(cov, o, f, Y, X0, X1, antialias);
@@ -165,8 +165,6 @@ static int draw_object(unsigned char *dst, int dw, int dh, const vis_object *o, 
                 px[ch] = to_byte((1.0f - a) * (float)px[ch] + a * (float)o->rgb[ch]);
         }
     }
-    free(cov);
-    return 0;
 }
 
 /* Blurs dst with the 3-tap kernel [w, 1 − 2w, w] across and then down (edges clamped). */
@@ -241,9 +239,7 @@ int vis_scene_render(unsigned char *dst, int dw, int dh, const vis_scene *s, con
     size_t pixels = (size_t)dw * (size_t)dh;
     draw_background(dst, dw, dh, s, fit);
     if (l->noise > 0.0f && !l->noise_over_objects) add_noise(dst, pixels, s, 0x9015e);
-    for (int i = 0; i < s->n_objects; i++)
-        if (draw_object(dst, dw, dh, &s->objects[i], fit, l->antialias) != 0)
-            return nn_fail(err, "shapes: out of memory drawing a %dx%d picture", dw, dh);
+    for (int i = 0; i < s->n_objects; i++) draw_object(dst, dw, dh, &s->objects[i], fit, l->antialias);
     if (l->noise > 0.0f && l->noise_over_objects) add_noise(dst, pixels, s, 0x9015e);
     if (l->blur > 0.0f && blur(dst, dw, dh, l->blur) != 0)
         return nn_fail(err, "shapes: out of memory blurring a %dx%d picture", dw, dh);
