@@ -37,20 +37,7 @@ typedef struct {
 
 /* Runs `xcap caption --model MODEL args...` (args NULL-terminated). */
 static run_result run_caption(const fixture *fx, const char *const *args) {
-    const char *bin = getenv("XCAP_BINARY");
-    assert_non_null(bin);
-    char *argv[64];
-    size_t n = 0;
-    argv[n++] = (char *)bin;
-    argv[n++] = "caption";
-    argv[n++] = "--model";
-    argv[n++] = (char *)fx->model;
-    for (size_t i = 0; args[i]; i++) {
-        assert_true(n < 63);
-        argv[n++] = (char *)args[i];
-    }
-    argv[n] = NULL;
-    return run_argv(argv, NULL);
+    return run_xcap("caption", fx->model, args);
 }
 
 /* Number of lines in s (a final line without '\n' counts too). */
@@ -775,8 +762,8 @@ static void test_seeded_sampling_ignores_batching(void **state) {
     run_free(&c);
 }
 
-/* Runs the program with args (NULL-terminated, without the program). */
-static run_result run_xcap(const fixture *fx, const char *const *args) {
+/* Runs the program with args (NULL-terminated, without the program; no command needed). */
+static run_result run_bare(const fixture *fx, const char *const *args) {
     char *argv[16];
     size_t n = 0;
     argv[n++] = getenv("XCAP_BINARY");
@@ -794,21 +781,21 @@ static run_result run_xcap(const fixture *fx, const char *const *args) {
 static void test_every_command_has_help(void **state) {
     fixture *fx = *state;
     const char *version[] = {"--version", NULL};
-    run_result r = run_xcap(fx, version);
+    run_result r = run_bare(fx, version);
     assert_int_equal(r.code, 0);
     assert_true(strncmp(r.out, "xcap ", 5) == 0 && r.out[5] >= '0' && r.out[5] <= '9');
     run_free(&r);
     const char *none[] = {NULL}, *unknown[] = {"no-such-command", NULL};
-    r = run_xcap(fx, none);
+    r = run_bare(fx, none);
     assert_int_equal(r.code, 2);
     assert_non_null(strstr(r.err, "usage: xcap"));
     run_free(&r);
-    r = run_xcap(fx, unknown);
+    r = run_bare(fx, unknown);
     assert_int_equal(r.code, 2);
     assert_non_null(strstr(r.err, "no-such-command"));
     run_free(&r);
     const char *help[] = {"--help", NULL};
-    run_result list = run_xcap(fx, help);
+    run_result list = run_bare(fx, help);
     assert_int_equal(list.code, 0);
     const char *p = strstr(list.out, "commands:\n");
     assert_non_null(p);
@@ -817,7 +804,7 @@ static void test_every_command_has_help(void **state) {
         char name[32];
         assert_int_equal(sscanf(p, "%31s", name), 1);
         const char *args[] = {name, "--help", NULL};
-        r = run_xcap(fx, args);
+        r = run_bare(fx, args);
         if (r.code != 0) fail_msg("xcap %s --help: exit %d, %s", name, r.code, r.err);
         char want[64];
         snprintf(want, sizeof want, "usage: xcap %s", name);

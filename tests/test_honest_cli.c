@@ -26,22 +26,6 @@ typedef struct {
     char shipped[4096], tiny[4096];
 } fixture;
 
-/* Runs `xcap CMD args...` (args NULL-terminated). */
-static run_result run_xcap(const char *cmd, const char *const *args) {
-    const char *bin = getenv("XCAP_BINARY");
-    assert_non_null(bin);
-    char *argv[64];
-    size_t n = 0;
-    argv[n++] = (char *)bin;
-    argv[n++] = (char *)cmd;
-    for (size_t i = 0; args[i]; i++) {
-        assert_true(n < 63);
-        argv[n++] = (char *)args[i];
-    }
-    argv[n] = NULL;
-    return run_argv(argv, NULL);
-}
-
 /* Writes a w × h PNG: a flat background and one square, colours and place from seed. */
 static void write_scene(const char *path, int w, int h, unsigned seed) {
     unsigned char *px = malloc((size_t)w * h * 3);
@@ -104,7 +88,7 @@ static void test_cut_is_marked(void **state) {
     assert_int_equal(cap.n_words, 3);
 
     const char *args[] = {"--model", fx->shipped, "--max-tokens", "3", img, NULL};
-    run_result r = run_xcap("caption", args);
+    run_result r = run_xcap("caption", NULL, args);
     assert_int_equal(r.code, 0);
     char want[512];
     snprintf(want, sizeof want, "%s\tcut\n", cap.text);
@@ -115,7 +99,7 @@ static void test_cut_is_marked(void **state) {
 
     const char *json = "-";
     const char *jargs[] = {"--model", fx->shipped, "--max-tokens", "3", "--json", json, img, NULL};
-    r = run_xcap("caption", jargs);
+    r = run_xcap("caption", NULL, jargs);
     assert_int_equal(r.code, 0);
     cJSON *doc = cJSON_Parse(r.out);
     assert_non_null(doc);
@@ -131,7 +115,7 @@ static void test_cut_is_marked(void **state) {
 
     /* without the limit it ends with <eos>: no mark, a confidence in (0, 1] */
     const char *clean[] = {"--model", fx->shipped, "--json", "-", img, NULL};
-    r = run_xcap("caption", clean);
+    r = run_xcap("caption", NULL, clean);
     assert_int_equal(r.code, 0);
     doc = cJSON_Parse(r.out);
     im = cJSON_GetArrayItem(cJSON_GetObjectItem(doc, "images"), 0);
@@ -169,7 +153,7 @@ static void check_flags_follow_library(const fixture *fx, const char *model, int
     for (int i = 0; i < N_IMAGES; i++) assert_int_equal(xcap_caption_file(c, paths[i], &p, &caps[i]), 0);
 
     const char *args[] = {"--model", model, "--json", json, "--html", html, dir, NULL};
-    run_result r = run_xcap("caption", args);
+    run_result r = run_xcap("caption", NULL, args);
     assert_int_equal(r.code, 0);
     cJSON *doc = read_json(json);
     const cJSON *images = cJSON_GetObjectItem(doc, "images");
@@ -325,7 +309,7 @@ static void test_eval_explains(void **state) {
     const char *args[] = {"--model", fx->shipped, "--split", "heldout", "--count", "60",
                           "--outside", outside, "--json", json, "--predictions", pred,
                           "--examples", "2", NULL};
-    run_result r = run_xcap("eval", args);
+    run_result r = run_xcap("eval", NULL, args);
     if (r.code != 0) fail_msg("eval failed: %s", r.err);
     const char *want[] = {"flagged      ", "confidence   the least probability",
                           "right vs wrong", "outside      ", "in-world vs outside AUROC "};
@@ -355,7 +339,7 @@ static void test_eval_dataset(void **state) {
     char dir[4200], data[4300];
     snprintf(dir, sizeof dir, "%s/scenes", fx->tmp);
     const char *sargs[] = {"--count", "12", "--seed", "3", "--split", "val", "--out", dir, NULL};
-    run_result r = run_xcap("scenes", sargs);
+    run_result r = run_xcap("scenes", NULL, sargs);
     assert_int_equal(r.code, 0);
     run_free(&r);
     snprintf(data, sizeof data, "%s/captions.json", dir);
@@ -363,7 +347,7 @@ static void test_eval_dataset(void **state) {
     snprintf(pred, sizeof pred, "%s/pred.json", dir);
     const char *args[] = {"--model", fx->shipped, "--data", data, "--json", "-",
                           "--predictions", pred, NULL};
-    r = run_xcap("eval", args);
+    r = run_xcap("eval", NULL, args);
     if (r.code != 0) fail_msg("eval failed: %s", r.err);
     cJSON *doc = cJSON_Parse(r.out), *preds = read_json(pred);
     assert_non_null(doc);
@@ -381,7 +365,7 @@ static void test_eval_dataset(void **state) {
           " \"annotations\": [{\"image_id\": 1, \"caption\": \"A dog runs on the grass.\"}]}", f);
     fclose(f);
     const char *oargs[] = {"--model", fx->shipped, "--data", other, "--json", "-", NULL};
-    r = run_xcap("eval", oargs);
+    r = run_xcap("eval", NULL, oargs);
     if (r.code != 0) fail_msg("eval failed: %s", r.err);
     doc = cJSON_Parse(r.out);
     assert_non_null(doc);
@@ -402,17 +386,17 @@ static void test_eval_bad_outside(void **state) {
     snprintf(empty, sizeof empty, "%s/empty", fx->tmp);
     assert_int_equal(mkdir(empty, 0777), 0);
     const char *a1[] = {"--model", fx->shipped, "--count", "4", "--outside", missing, NULL};
-    run_result r = run_xcap("eval", a1);
+    run_result r = run_xcap("eval", NULL, a1);
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, "no-such-folder: cannot open the folder (No such file"));
     run_free(&r);
     const char *a2[] = {"--model", fx->shipped, "--count", "4", "--outside", empty, NULL};
-    r = run_xcap("eval", a2);
+    r = run_xcap("eval", NULL, a2);
     assert_int_equal(r.code, 1);
     assert_non_null(strstr(r.err, "empty: no images"));
     run_free(&r);
     const char *a3[] = {"--model", fx->shipped, "--count", "4", "--examples", "-1", NULL};
-    r = run_xcap("eval", a3);
+    r = run_xcap("eval", NULL, a3);
     assert_int_equal(r.code, 2);
     run_free(&r);
 }

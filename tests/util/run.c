@@ -85,3 +85,22 @@ void run_free(run_result *r) {
     free(r->err);
     r->out = r->err = NULL;
 }
+
+run_result run_xcap(const char *cmd, const char *model, const char *const *args) {
+    const char *bin = getenv("XCAP_BINARY");
+    assert_non_null(bin);
+    char *argv[64];
+    size_t n = 0;
+    argv[n++] = (char *)bin;
+    argv[n++] = (char *)cmd;
+    if (model) {
+        argv[n++] = "--model";
+        argv[n++] = (char *)model;
+    }
+    for (size_t i = 0; args[i]; i++) {
+        assert_true(n < 63);
+        argv[n++] = (char *)args[i];
+    }
+    argv[n] = NULL;
+    return run_argv(argv, NULL);
+}

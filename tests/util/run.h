@@ -25,6 +25,10 @@ typedef struct {
 run_result run_argv(char *const argv[], const run_opts *opts);
 void run_free(run_result *r);
 
+/* Runs `$XCAP_BINARY CMD [--model MODEL] ARGS...` (args NULL-terminated, model NULL for none)
+ * with both outputs captured; fails the test when XCAP_BINARY is unset. */
+run_result run_xcap(const char *cmd, const char *model, const char *const *args);
+
 /* The whole file at path, NUL-terminated, its length in *len (len may be NULL); NULL when
  * it cannot be read. free() it. */
 char *read_text(const char *path, size_t *len);
